@@ -1,0 +1,184 @@
+// Starts the embedded default stack: Temporal dev server, FerretDB, and (if needed) Redis.
+// Services named by the environment (TEMPORAL_ADDRESS, MONGODB_URI) are used as they are, never started.
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { createClient } from 'redis';
+import { ensureFerretDB, ensureTemporal } from './toolchain';
+
+type Log = (line: string) => void;
+
+export const SEARCH_ATTRIBUTES = ['CocoSessionId=Keyword', 'CocoAssistantId=Keyword'];
+
+export interface StackOptions {
+  log: Log;
+  dataDir: string;
+  /** null: an external Temporal is used. dbFile null keeps state in memory (tests). */
+  temporal: { port: number; uiPort: number | null; dbFile: string | null; bin?: string } | null;
+  ferret: { port: number; dir: string } | null;
+  redisUrl: string;
+}
+
+export interface Stack {
+  stop(): Promise<void>;
+}
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const procs: Proc[] = [];
+  const stop = async () => {
+    await Promise.all(procs.reverse().map(stopProc));
+  };
+  try {
+    fs.mkdirSync(path.join(opts.dataDir, 'logs'), { recursive: true });
+    const [temporalBin, ferretBin] = await Promise.all([
+      opts.temporal ? ensureTemporal(opts.log, opts.temporal.bin) : undefined,
+      opts.ferret ? ensureFerretDB(opts.log) : undefined,
+    ]);
+    const waits: Promise<void>[] = [ensureRedis(opts.redisUrl, opts, procs)];
+    if (opts.temporal && temporalBin) {
+      const t = opts.temporal;
+      await assertPortFree(t.port, 'Temporal', 'TEMPORAL_ADDRESS');
+      const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(t.port), '--log-level', 'warn'];
+      args.push(...(t.uiPort === null ? ['--headless'] : ['--ui-port', String(t.uiPort)]));
+      if (t.dbFile) args.push('--db-filename', t.dbFile);
+      for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
+      args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+      procs.push(launch('temporal', temporalBin, args, opts.dataDir, { TEMPORAL_VERSION_CHECK_DISABLED: '1' }));
+      waits.push(waitFor('Temporal', () => temporalServing(`127.0.0.1:${t.port}`), procs.at(-1)!));
+    }
+    if (opts.ferret && ferretBin) {
+      const f = opts.ferret;
+      await assertPortFree(f.port, 'FerretDB', 'MONGODB_URI');
+      fs.mkdirSync(f.dir, { recursive: true });
+      const sqliteUrl = `file:${f.dir.endsWith('/') ? f.dir : f.dir + '/'}`;
+      procs.push(
+        launch('ferretdb', ferretBin, ['--listen-addr', `127.0.0.1:${f.port}`, '--sqlite-url', sqliteUrl], opts.dataDir),
+      );
+      waits.push(waitFor('FerretDB', () => tcpOpen(f.port), procs.at(-1)!));
+    }
+    await Promise.all(waits);
+    return { stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function launch(name: string, bin: string, args: string[], dataDir: string, env: Record<string, string> = {}): Proc {
+  const logFile = path.join(dataDir, 'logs', `${name}.log`);
+  const out = fs.openSync(logFile, 'a');
+  // Same process group as us: a Ctrl-C in the terminal reaches the children too.
+  const child = spawn(bin, args, { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  fs.closeSync(out);
+  return { name, child, logFile };
+}
+
+function stopProc(p: Proc): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+    const killer = setTimeout(() => p.child.kill('SIGKILL'), 5000);
+    p.child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    p.child.kill('SIGTERM');
+  });
+}
+
+async function waitFor(name: string, ready: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) {
+      throw new Error(`${name} exited with code ${proc.child.exitCode}; see ${proc.logFile}:\n${tailOf(proc.logFile)}`);
+    }
+    if (await ready()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${name} was not ready after ${timeoutMs / 1000}s; see ${proc.logFile}`);
+}
+
+function tailOf(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function assertPortFree(port: number, name: string, envVar: string): Promise<void> {
+  if (await tcpOpen(port)) {
+    throw new Error(
+      `port ${port} is already in use, so the embedded ${name} cannot start. Stop what holds it ` +
+        `(perhaps an earlier stack), or set ${envVar} to use that service instead.`,
+    );
+  }
+}
+
+export async function temporalServing(address: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    const res = await connection.healthService.check({});
+    return res.status === 1; // SERVING
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    if (client.isOpen) await client.quit().catch(() => undefined);
+  }
+}
+
+/** Redis must answer; a local one that is installed but not running is started for this stack. */
+async function ensureRedis(url: string, opts: StackOptions, procs: Proc[]): Promise<void> {
+  if (await redisAnswers(url)) return;
+  const u = new URL(url);
+  const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(u.hostname);
+  const server = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
+  if (!local || !server) {
+    throw new Error(
+      `Redis does not answer at ${url}. ` +
+        (local ? 'Install redis-server (e.g. apt-get install redis-server) or start it, ' : 'Start it, ') +
+        'or set REDIS_URL to a running Redis.',
+    );
+  }
+  opts.log(`Redis is not running; starting ${server} on port ${u.port || 6379}`);
+  const proc = launch('redis', server, ['--bind', '127.0.0.1', '--port', u.port || '6379', '--save', '', '--appendonly', 'no'], opts.dataDir);
+  procs.push(proc);
+  await waitFor('Redis', () => redisAnswers(url), proc, 20_000);
+}

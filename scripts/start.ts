@@ -1,0 +1,106 @@
+// `npm start`: the embedded stack, then the API and the worker, in one command. Ctrl-C stops all of it.
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { bootstrap } from '../src/bootstrap';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/infra/logger';
+import { connectMongo } from '../src/infra/mongo';
+import { stackOptionsFor } from './lib/embedded';
+import { Stack, startStack } from './lib/stack';
+
+const root = path.resolve(__dirname, '..');
+const log = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+async function waitForHealth(url: string, children: ChildProcess[], timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (children.some((c) => c.exitCode !== null)) throw new Error('a process exited during start-up; see its output above');
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API did not become healthy within ${timeoutMs / 1000}s`);
+}
+
+async function main() {
+  const started = Date.now();
+  const config = loadConfig();
+  const children: ChildProcess[] = [];
+  let stack: Stack | undefined;
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping ...');
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const killer = setTimeout(() => c.kill('SIGKILL'), 8000);
+            c.once('exit', () => {
+              clearTimeout(killer);
+              resolve();
+            });
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    await stack?.stop();
+    log('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    stack = await startStack(stackOptionsFor(config, log, { persistent: true, ui: true }));
+    log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    // Bootstrap here, before the API starts, so this banner can show a newly created admin token.
+    const mongo = await connectMongo(config.mongo.uri);
+    const { createdAdminToken } = await bootstrap(mongo.models, config, createLogger('warn', 'start'));
+    await mongo.close();
+
+    const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+    for (const entry of ['src/server.ts', 'src/worker.ts']) {
+      const child = spawn(tsx, [entry], { cwd: root, stdio: 'inherit', env: process.env });
+      child.on('exit', (code, signal) => {
+        if (!stopping) {
+          log(`${entry} exited (${signal ?? code}); stopping everything`);
+          void stopAll(1);
+        }
+      });
+      children.push(child);
+    }
+    await waitForHealth(`http://127.0.0.1:${config.apiPort}/health`, children);
+
+    const lines = [
+      '',
+      `Coco server ready in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      `  API          ${config.publicUrl}`,
+      `  WebSocket    ws://${new URL(config.publicUrl).hostname}:${config.wsPort}/ws (and /ws on the API port)`,
+      config.temporal.embedded ? `  Temporal UI  http://127.0.0.1:${config.temporal.uiPort}` : `  Temporal     ${config.temporal.address}`,
+      createdAdminToken
+        ? `  Admin token  ${createdAdminToken}   (shown once: it is stored hashed)`
+        : config.adminToken
+          ? '  Admin token  the value of COCO_ADMIN_TOKEN'
+          : '  Admin token  printed at the first start (create more with POST /auth/request_access_token)',
+      config.llm ? `  Model        ${config.llm.model} at ${config.llm.baseUrl}` : '  Model        none configured (set COCO_LLM_BASE_URL and COCO_LLM_MODEL before the first start)',
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+  } catch (err) {
+    process.stderr.write(`\n[start] ${err instanceof Error ? err.message : String(err)}\n`);
+    await stopAll(1);
+  }
+}
+
+void main();

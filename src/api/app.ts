@@ -1,0 +1,51 @@
+// The Koa application: middleware order is the request's path through the API.
+import Koa from 'koa';
+import type { AppContextExt, AppDeps, AppState } from './context';
+import { RouteNotFoundError } from './errors';
+import { auth } from './middleware/auth';
+import { jsonBody } from './middleware/body';
+import { cors } from './middleware/cors';
+import { errorEnvelope } from './middleware/errors';
+import { requestLog } from './middleware/request-log';
+import { assistantRouter } from './routes/assistant/router';
+import { authRouter } from './routes/auth/router';
+import { datasourceRouter } from './routes/datasource/router';
+import { documentRouter } from './routes/document/router';
+import { mcpServerRouter } from './routes/mcp-server/router';
+import { modelProviderRouter } from './routes/model-provider/router';
+import { systemRouter } from './routes/system/router';
+
+export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
+  const app = new Koa<AppState, AppContextExt>();
+  app.proxy = false;
+  const { models } = deps.mongo;
+  const requireToken = auth(models);
+
+  app.use(requestLog(deps.logger));
+  app.use(errorEnvelope());
+  app.use(cors());
+  app.use(jsonBody(deps.config.bodyLimitBytes));
+
+  const routers = [
+    systemRouter(deps),
+    authRouter(models, requireToken),
+    assistantRouter(models, requireToken),
+    modelProviderRouter(models, requireToken),
+    datasourceRouter(models, requireToken),
+    documentRouter(models, requireToken),
+    mcpServerRouter(models, requireToken),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: false }));
+
+  app.use(async (ctx) => {
+    if (ctx.status === 405) {
+      ctx.body = { status: 405, error: { reason: `method ${ctx.method} is not allowed on ${ctx.path}` } };
+      return;
+    }
+    throw new RouteNotFoundError(ctx.method, ctx.path);
+  });
+
+  // Errors that escape the envelope (they should not) are logged, never printed with request data.
+  app.on('error', (err) => deps.logger.error({ err }, 'koa error'));
+  return app;
+}

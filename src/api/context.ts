@@ -1,0 +1,39 @@
+import type { Middleware, ParameterizedContext, Request } from 'koa';
+import type { Config } from '../config';
+import type { Logger } from '../infra/logger';
+import type { Mongo } from '../infra/mongo';
+import type { Redis } from '../infra/redis';
+import type { Temporal } from '../infra/temporal';
+
+/** What the API process hands to its routes. */
+export interface AppDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  mongo: Mongo;
+  redis: Redis;
+  temporal: Temporal;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  roles: string[];
+}
+
+export interface AppState {
+  requestId: string;
+  log: Logger;
+  user?: User;
+  /** The request body after validation (see middleware/validate.ts). */
+  input?: unknown;
+}
+
+/** What routes add to Koa's context: path params, and the parsed JSON body (middleware/body.ts). */
+export interface AppContextExt {
+  params: Record<string, string>;
+  request: Request & { body?: unknown };
+}
+
+export type AppContext = ParameterizedContext<AppState, AppContextExt>;
+
+export type AppMiddleware = Middleware<AppState, AppContextExt>;

@@ -1,0 +1,50 @@
+import Router from '@koa/router';
+import type { Models } from '../../../models';
+import { ForbiddenError } from '../../errors';
+import type { AppContext, AppContextExt, AppMiddleware, AppState } from '../../context';
+import { validate } from '../../middleware/validate';
+import { Resource, Stored } from '../resource';
+import { assistantToStored, ASSISTANT_SEARCH_FIELDS, presentAssistant, presentAssistantRaw } from './presenter';
+import { AssistantInput } from './schema';
+
+export function assistantResource(models: Models) {
+  return new Resource<AssistantInput>({
+    what: 'assistant',
+    model: models.Assistant,
+    search: ASSISTANT_SEARCH_FIELDS,
+    // builtin is never taken from a request: create forces false, replace keeps the stored value.
+    toStored: (input, existing) => ({ ...assistantToStored(input), builtin: existing?.builtin ?? false }),
+    present: presentAssistant,
+    presentHit: presentAssistantRaw,
+    beforeReplace(existing: Stored, next) {
+      if (existing.builtin && next.name !== existing.name) {
+        throw new ForbiddenError('Built-in assistant cannot be renamed');
+      }
+    },
+    beforeDelete(existing: Stored) {
+      if (existing.builtin) throw new ForbiddenError('Built-in assistant cannot be deleted');
+    },
+  });
+}
+
+export function assistantRouter(models: Models, auth: AppMiddleware) {
+  const assistants = assistantResource(models);
+  const router = new Router<AppState, AppContextExt>({ prefix: '/assistant' });
+
+  const clone = async (ctx: AppContext) => {
+    const source = await assistants.load(ctx.params.id as string);
+    const { _id: _sourceId, created: _created, updated: _updated, ...fields } = source;
+    const copy = await models.Assistant.create({ ...fields, name: `${source.name}_copy`, builtin: false });
+    ctx.body = { _id: copy._id, result: 'created' };
+  };
+
+  router
+    .post('/', auth, validate(AssistantInput), assistants.create)
+    .get('/_search', auth, assistants.search)
+    .post('/_search', auth, assistants.search)
+    .get('/:id', auth, assistants.get)
+    .put('/:id', auth, validate(AssistantInput), assistants.update)
+    .delete('/:id', auth, assistants.remove)
+    .post('/:id/_clone', auth, clone);
+  return router;
+}

@@ -1,0 +1,46 @@
+// Public routes: GET /health and GET /provider/_info.
+import Router from '@koa/router';
+import { tokenFromHeaders, userForToken } from '../../../auth/tokens';
+import type { AppContextExt, AppDeps, AppState } from '../../context';
+import { checkServices } from './health';
+
+export const SERVER_VERSION = '0.7.1';
+
+export function systemRouter(deps: AppDeps) {
+  const router = new Router<AppState, AppContextExt>();
+
+  router.get('/health', async (ctx) => {
+    const { healthy, services } = await checkServices(deps);
+    ctx.status = healthy ? 200 : 503;
+    ctx.body = { status: healthy ? 'green' : 'red', services };
+  });
+
+  router.get('/provider/_info', async (ctx) => {
+    const { healthy, services } = await checkServices(deps);
+    const token = tokenFromHeaders((h) => ctx.get(h));
+    const user = token ? await userForToken(deps.mongo.models, token) : undefined;
+    ctx.body = {
+      name: 'Coco Server',
+      endpoint: deps.config.publicUrl,
+      provider: {
+        name: 'Coco Durable Server',
+        icon: '',
+        website: '',
+        eula: '',
+        privacy_policy: '',
+        banner: '',
+        description: 'A durable, Coco-compatible AI assistant server.',
+      },
+      version: { number: SERVER_VERSION },
+      minimal_client_version: { number: '0.3.0' },
+      updated: new Date().toISOString(),
+      public: false,
+      auth_provider: { sso: { url: '' } },
+      health: { status: healthy ? 'green' : 'red', services: Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.status === 'ok' ? 'green' : 'red'])) },
+      setup_required: false,
+      ...(user && { stats: { assistant_count: await deps.mongo.models.Assistant.countDocuments({}) } }),
+    };
+  });
+
+  return router;
+}

@@ -1,0 +1,111 @@
+// The only reader of process.env. Everything else receives a frozen Config.
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const Env = z.object({
+  COCO_HOST: z.string().default('127.0.0.1'),
+  COCO_API_PORT: port.default(9000),
+  COCO_WS_PORT: port.default(2900),
+  COCO_PUBLIC_URL: optionalString,
+  COCO_DATA_DIR: z.string().default('.data'),
+  COCO_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  COCO_ADMIN_TOKEN: optionalString,
+  COCO_LLM_BASE_URL: optionalString,
+  COCO_LLM_API_KEY: optionalString,
+  COCO_LLM_MODEL: optionalString,
+  MONGODB_URI: optionalString,
+  COCO_FERRETDB_PORT: port.default(27017),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  COCO_REDIS_PREFIX: z.string().default('coco:'),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('coco-chat'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  COCO_TEMPORAL_BIN: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  host: string;
+  apiPort: number;
+  wsPort: number;
+  publicUrl: string;
+  dataDir: string;
+  bodyLimitBytes: number;
+  adminToken?: string;
+  llm?: { baseUrl: string; apiKey?: string; model: string };
+  mongo: { uri: string; embedded: boolean; ferretPort: number };
+  redis: { url: string; prefix: string };
+  temporal: {
+    address: string;
+    embedded: boolean;
+    namespace: string;
+    taskQueue: string;
+    uiPort: number;
+    bin?: string;
+  };
+  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.COCO_DATA_DIR);
+  let llm: Config['llm'];
+  if (e.COCO_LLM_BASE_URL || e.COCO_LLM_MODEL) {
+    if (!e.COCO_LLM_BASE_URL || !e.COCO_LLM_MODEL) {
+      throw new ConfigError('COCO_LLM_BASE_URL and COCO_LLM_MODEL must be set together');
+    }
+    llm = { baseUrl: e.COCO_LLM_BASE_URL, apiKey: e.COCO_LLM_API_KEY, model: e.COCO_LLM_MODEL };
+  }
+  const config: Config = {
+    host: e.COCO_HOST,
+    apiPort: e.COCO_API_PORT,
+    wsPort: e.COCO_WS_PORT,
+    publicUrl: e.COCO_PUBLIC_URL ?? `http://${displayHost(e.COCO_HOST)}:${e.COCO_API_PORT}`,
+    dataDir,
+    bodyLimitBytes: e.COCO_BODY_LIMIT_BYTES,
+    adminToken: e.COCO_ADMIN_TOKEN,
+    llm,
+    mongo: {
+      uri: e.MONGODB_URI ?? `mongodb://127.0.0.1:${e.COCO_FERRETDB_PORT}/coco`,
+      embedded: e.MONGODB_URI === undefined,
+      ferretPort: e.COCO_FERRETDB_PORT,
+    },
+    redis: { url: e.REDIS_URL, prefix: e.COCO_REDIS_PREFIX },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      embedded: e.TEMPORAL_ADDRESS === undefined,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiPort: e.TEMPORAL_UI_PORT,
+      bin: e.COCO_TEMPORAL_BIN,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,15 @@
+import { baseSchema } from './base';
+
+// Only a SHA-256 of the token is stored: tokens are 256-bit random values, so a slow hash adds nothing.
+export const apiTokenSchema = baseSchema(
+  {
+    name: { type: String, default: '' },
+    hash: { type: String, required: true, unique: true },
+    hint: { type: String, default: '' },
+    user_id: { type: String, required: true },
+    username: { type: String, default: '' },
+    roles: { type: [String], default: [] },
+    expire_at: { type: Date, default: null },
+  },
+  'api_tokens',
+);

@@ -1,0 +1,31 @@
+import type { Connection, Model } from 'mongoose';
+import { apiTokenSchema } from './api-token';
+import { assistantSchema } from './assistant';
+import { datasourceSchema } from './datasource';
+import { documentSchema } from './document';
+import { mcpServerSchema } from './mcp-server';
+import { modelProviderSchema } from './model-provider';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- documents are read lean and shaped by presenters */
+export interface Models {
+  Assistant: Model<any, any, any, any, any, any>;
+  ModelProvider: Model<any, any, any, any, any, any>;
+  Datasource: Model<any, any, any, any, any, any>;
+  Document: Model<any, any, any, any, any, any>;
+  McpServer: Model<any, any, any, any, any, any>;
+  ApiToken: Model<any, any, any, any, any, any>;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export type AnyModel = Models['Assistant'];
+
+export function bindModels(conn: Connection): Models {
+  return {
+    Assistant: conn.model('Assistant', assistantSchema),
+    ModelProvider: conn.model('ModelProvider', modelProviderSchema),
+    Datasource: conn.model('Datasource', datasourceSchema),
+    Document: conn.model('Document', documentSchema),
+    McpServer: conn.model('McpServer', mcpServerSchema),
+    ApiToken: conn.model('ApiToken', apiTokenSchema),
+  };
+}

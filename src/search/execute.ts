@@ -1,0 +1,152 @@
+// Runs an ES-shaped search against a mongoose model and answers in Elasticsearch's response shape.
+import type { PipelineStage } from 'mongoose';
+import type { AnyModel } from '../models';
+import { BadRequestError } from '../api/errors';
+import { compileQuery, Filter } from './es-query';
+import { SearchFields, storedPath } from './fields';
+import { EsBody, parseSort } from './query-string';
+
+export interface SearchRequest {
+  /** Clauses AND-ed together (query-string part, ES body part, endpoint scoping). */
+  clauses: unknown[];
+  from: number;
+  size: number;
+  sort?: unknown;
+  aggs?: unknown;
+  /** Used when the request names no sort. */
+  defaultSort?: Record<string, 1 | -1>;
+}
+
+export interface EsHit<T> {
+  _index: string;
+  _type: '_doc';
+  _id: string;
+  _score: number;
+  _source: T;
+}
+
+export interface EsResponse<T> {
+  took: number;
+  timed_out: false;
+  _shards: { total: 1; successful: 1; skipped: 0; failed: 0 };
+  hits: { total: { value: number; relation: 'eq' }; max_score: number | null; hits: EsHit<T>[] };
+  aggregations?: Record<string, unknown>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** ES sort in any of its forms ("f", "f:desc", {f:"desc"}, {f:{order}}, arrays of these) → Mongo sort. */
+export function toMongoSort(sort: unknown): Record<string, 1 | -1> {
+  const out: Record<string, 1 | -1> = {};
+  const items = Array.isArray(sort) ? sort : [sort];
+  for (const item of items) {
+    if (typeof item === 'string') {
+      for (const s of parseSort(item)) Object.assign(out, toMongoSort(s));
+      continue;
+    }
+    if (!isObject(item)) throw new BadRequestError('sort: expected a field name or {"<field>": {"order": "asc|desc"}}');
+    for (const [field, spec] of Object.entries(item)) {
+      if (field === '_score') continue; // relevance is not modelled; the default order stands in
+      const order = isObject(spec) ? spec.order : spec;
+      const dir = String(order ?? 'asc').toLowerCase();
+      if (dir !== 'asc' && dir !== 'desc') throw new BadRequestError(`sort.${field}: order must be asc or desc`);
+      out[storedPath(field)] = dir === 'asc' ? 1 : -1;
+    }
+  }
+  return out;
+}
+
+function buildFilter(clauses: unknown[], fields: SearchFields): Filter {
+  const compiled = clauses.map((c, i) => compileQuery(c, fields, clauses.length > 1 ? `query[${i}]` : 'query'));
+  const nonEmpty = compiled.filter((f) => Object.keys(f).length > 0);
+  if (nonEmpty.length === 0) return {};
+  return nonEmpty.length === 1 ? (nonEmpty[0] as Filter) : { $and: nonEmpty };
+}
+
+async function termsAggs(model: AnyModel, filter: Filter, aggs: unknown, fields: SearchFields) {
+  if (!isObject(aggs)) throw new BadRequestError('aggs: expected an object of named aggregations');
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(aggs)) {
+    if (!isObject(spec) || !isObject(spec.terms) || typeof spec.terms.field !== 'string') {
+      throw new BadRequestError(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
+    }
+    const field = storedPath(spec.terms.field);
+    if (fields.hidden?.includes(field)) throw new BadRequestError(`aggs.${name}: field "${spec.terms.field}" is not searchable`);
+    const size = spec.terms.size === undefined ? 10 : Number(spec.terms.size);
+    if (!Number.isInteger(size) || size < 0) throw new BadRequestError(`aggs.${name}.terms.size: expected a non-negative integer`);
+    const pipeline: PipelineStage[] = [{ $match: filter }];
+    if (fields.arrays?.includes(field)) pipeline.push({ $unwind: `$${field}` });
+    // FerretDB 1.24 supports $group only with $sum/$count; sorting and cutting are done here.
+    pipeline.push({ $group: { _id: `$${field}`, doc_count: { $sum: 1 } } });
+    const groups = (await model.aggregate(pipeline)) as Array<{ _id: unknown; doc_count: number }>;
+    const buckets = groups
+      .filter((g) => g._id !== null && g._id !== undefined && g._id !== '')
+      .sort((a, b) => b.doc_count - a.doc_count || String(a._id).localeCompare(String(b._id)));
+    const top = buckets.slice(0, size);
+    out[name] = {
+      doc_count_error_upper_bound: 0,
+      sum_other_doc_count: buckets.slice(size).reduce((n, b) => n + b.doc_count, 0),
+      buckets: top.map((b) => ({ key: b._id, doc_count: b.doc_count })),
+    };
+  }
+  return out;
+}
+
+export async function runSearch<T>(
+  model: AnyModel,
+  fields: SearchFields,
+  req: SearchRequest,
+  present: (doc: Record<string, unknown>) => T,
+): Promise<EsResponse<T>> {
+  const started = Date.now();
+  const filter = buildFilter(req.clauses, fields);
+  const sort = req.sort !== undefined ? toMongoSort(req.sort) : {};
+  const effectiveSort = { ...(Object.keys(sort).length ? sort : (req.defaultSort ?? { created: -1 })), _id: 1 as const };
+  const [docs, total, aggregations] = await Promise.all([
+    req.size === 0 ? [] : model.find(filter).sort(effectiveSort).skip(req.from).limit(req.size).lean(),
+    model.countDocuments(filter),
+    req.aggs !== undefined ? termsAggs(model, filter, req.aggs, fields) : undefined,
+  ]);
+  const hits = (docs as Array<Record<string, unknown>>).map((d) => ({
+    _index: fields.index,
+    _type: '_doc' as const,
+    _id: String(d._id),
+    _score: 1,
+    _source: present(d),
+  }));
+  return {
+    took: Date.now() - started,
+    timed_out: false,
+    _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+    hits: { total: { value: total, relation: 'eq' }, max_score: hits.length ? 1 : null, hits },
+    ...(aggregations && { aggregations }),
+  };
+}
+
+/** Merges an ES body (from a POST) with the query-string DSL: both constrain the result. */
+export function toSearchRequest(qs: EsBody, body: unknown): SearchRequest {
+  const clauses: unknown[] = qs.query ? [qs.query] : [];
+  const req: SearchRequest = { clauses, from: qs.from ?? 0, size: qs.size ?? 10, sort: qs.sort };
+  if (body === undefined || body === null) return req;
+  if (!isObject(body)) throw new BadRequestError('search body: expected a JSON object');
+  const allowed = ['query', 'from', 'size', 'sort', 'aggs', 'aggregations', '_source', 'track_total_hits', 'highlight', 'post_filter'];
+  for (const k of Object.keys(body)) {
+    if (!allowed.includes(k)) throw new BadRequestError(`search body: unsupported key "${k}"`);
+  }
+  if (body.query !== undefined) clauses.push(body.query);
+  if (body.post_filter !== undefined) clauses.push(body.post_filter);
+  for (const k of ['from', 'size'] as const) {
+    const v = body[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10_000) {
+      throw new BadRequestError(`search body: ${k} must be an integer between 0 and 10000`);
+    }
+    req[k] = v;
+  }
+  if (body.sort !== undefined) req.sort = body.sort;
+  const aggs = body.aggs ?? body.aggregations;
+  if (aggs !== undefined) req.aggs = aggs;
+  return req;
+}

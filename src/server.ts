@@ -1,0 +1,79 @@
+// API process: HTTP API on the API port, and the same app on the WebSocket listener port.
+import http from 'node:http';
+import { createApp } from './api/app';
+import type { AppDeps } from './api/context';
+import { bootstrap } from './bootstrap';
+import { Config, loadConfig } from './config';
+import { createLogger, Logger } from './infra/logger';
+import { connectMongo } from './infra/mongo';
+import { connectRedis } from './infra/redis';
+import { connectTemporal } from './infra/temporal';
+
+export interface ApiServer {
+  deps: AppDeps;
+  apiPort: number;
+  wsPort: number;
+  createdAdminToken?: string;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+export async function startApiServer(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'api')): Promise<ApiServer> {
+  const mongo = await connectMongo(config.mongo.uri);
+  const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  const deps: AppDeps = { config, logger, mongo, redis, temporal };
+  const { createdAdminToken } = await bootstrap(mongo.models, config, logger);
+
+  const app = createApp(deps);
+  const servers = [http.createServer(app.callback()), http.createServer(app.callback())];
+  const apiPort = await listen(servers[0]!, config.apiPort, config.host);
+  const wsPort = await listen(servers[1]!, config.wsPort, config.host);
+  logger.info({ api: apiPort, ws: wsPort }, 'API listening');
+
+  return {
+    deps,
+    apiPort,
+    wsPort,
+    createdAdminToken,
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await Promise.allSettled([mongo.close(), redis.quit(), temporal.close()]);
+    },
+  };
+}
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'api');
+  const server = await startApiServer(config, logger);
+  if (server.createdAdminToken) {
+    // Printed once, to the terminal only: it is stored hashed and cannot be shown again.
+    process.stdout.write(`\nAdmin API token (shown once, keep it): ${server.createdAdminToken}\n\n`);
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`API failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

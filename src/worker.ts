@@ -1,0 +1,49 @@
+// Worker process: runs the workflows of src/workflows and the activities of src/activities.
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { Config, loadConfig } from './config';
+import { createLogger, Logger } from './infra/logger';
+import { connectMongo } from './infra/mongo';
+import { connectRedis } from './infra/redis';
+
+export interface RunningWorker {
+  worker: Worker;
+  run: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
+  const mongo = await connectMongo(config.mongo.uri);
+  const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('./workflows'),
+    activities: createActivities({ logger, mongo, redis }),
+  });
+  const run = worker.run().finally(async () => {
+    await Promise.allSettled([connection.close(), mongo.close(), redis.quit()]);
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  return { worker, run, shutdown: async () => { worker.shutdown(); await run; } };
+}
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
+  Runtime.install({ shutdownSignals: [] });
+  const running = await startWorker(config, logger);
+  const stop = () => void running.shutdown().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  await running.run;
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
