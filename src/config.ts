@@ -26,6 +26,7 @@ const Env = z.object({
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('coco-chat'),
+  COCO_TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   COCO_TEMPORAL_BIN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -86,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     redis: { url: e.REDIS_URL, prefix: e.COCO_REDIS_PREFIX },
     temporal: {
-      address: e.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.COCO_TEMPORAL_PORT}`,
       embedded: e.TEMPORAL_ADDRESS === undefined,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,

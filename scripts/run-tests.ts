@@ -1,0 +1,67 @@
+// `npm test` (after lint and typecheck): starts a throw-away test stack (Temporal in memory, FerretDB on
+// a fresh SQLite dir, the local Redis), runs jest against it, stops the stack, and prints a closing
+// "N passed, N failed" line. MONGODB_URI / TEMPORAL_ADDRESS point the tests at external services instead.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config';
+import { stackOptionsFor } from './lib/embedded';
+import { startStack } from './lib/stack';
+
+const root = path.resolve(__dirname, '..');
+const log = (line: string) => process.stdout.write(`[test-stack] ${line}\n`);
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  // One directory per run, so parallel runs (on other ports) do not share files.
+  const dataDir = path.join(root, '.data', `test-${process.pid}`);
+  const testEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    COCO_DATA_DIR: dataDir,
+    COCO_FERRETDB_PORT: process.env.COCO_TEST_FERRETDB_PORT ?? '37017',
+    COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17233',
+  };
+  const config = loadConfig(testEnv);
+  const stack = await startStack(stackOptionsFor(config, log, { persistent: false, ui: false }));
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s (MongoDB ${config.mongo.uri}, Temporal ${config.temporal.address})`);
+
+  const results = path.join(os.tmpdir(), `coco-jest-${process.pid}.json`);
+  const jestBin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [jestBin, '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...testEnv,
+        COCO_TEST_MONGODB_URI: config.mongo.uri,
+        TEMPORAL_ADDRESS: config.temporal.address,
+        COCO_TEST_STACK: '1',
+      },
+    });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+  });
+  await stack.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  try {
+    const r = JSON.parse(fs.readFileSync(results, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
+    fs.rmSync(results, { force: true });
+    process.stdout.write(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped\n`);
+  } catch {
+    process.stdout.write('\njest wrote no results\n');
+  }
+  log(`total ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`[test-stack] ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,53 @@
+// Starts a real API server (real FerretDB, Redis, Temporal) on ephemeral ports, with a known admin token.
+import { randomBytes } from 'node:crypto';
+import { ApiServer, startApiServer } from '../../src/server';
+import { testConfig } from './stack';
+
+export interface TestResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestApi {
+  url: string;
+  token: string;
+  server: ApiServer;
+  request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse<T>>;
+  /** Same, without the token. */
+  anonymous<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse<T>>;
+  close(): Promise<void>;
+}
+
+async function send(url: string, method: string, body: unknown, headers: Record<string, string>): Promise<TestResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+export async function startTestApi(label: string, env: Record<string, string | undefined> = {}): Promise<TestApi> {
+  const token = env.COCO_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
+  const config = testConfig(label, { COCO_ADMIN_TOKEN: token, ...env });
+  const server = await startApiServer(config);
+  const url = `http://127.0.0.1:${server.apiPort}`;
+  return {
+    url,
+    token,
+    server,
+    request: (method, path, body, headers = {}) => send(url + path, method, body, { 'X-API-TOKEN': token, ...headers }),
+    anonymous: (method, path, body, headers = {}) => send(url + path, method, body, headers),
+    async close() {
+      await server.deps.mongo.connection.dropDatabase().catch(() => undefined);
+      await server.close();
+    },
+  };
+}
