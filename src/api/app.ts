@@ -1,7 +1,7 @@
 // The Koa application: middleware order is the request's path through the API.
-import Koa from 'koa';
-import type { AppContextExt, AppDeps, AppState } from './context';
-import { RouteNotFoundError } from './errors';
+import Koa, { Next } from 'koa';
+import type { AppContext, AppContextExt, AppDeps, AppState } from './context';
+import { MethodNotAllowedError, RouteNotFoundError } from './errors';
 import { auth } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { cors } from './middleware/cors';
@@ -15,6 +15,16 @@ import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
 import { systemRouter } from './routes/system/router';
 
+/** Runs after the routers: nothing answered → 404 envelope; a known path with another method → 405. */
+function unmatchedRoutes() {
+  return async (ctx: AppContext, next: Next) => {
+    await next();
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    if (ctx.status === 405) throw new MethodNotAllowedError(ctx.method, ctx.path);
+    if (ctx.status === 404) throw new RouteNotFoundError(ctx.method, ctx.path);
+  };
+}
+
 export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   const app = new Koa<AppState, AppContextExt>();
   app.proxy = false;
@@ -25,6 +35,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   app.use(errorEnvelope());
   app.use(cors());
   app.use(jsonBody(deps.config.bodyLimitBytes));
+  app.use(unmatchedRoutes());
 
   const routers = [
     systemRouter(deps),
@@ -36,14 +47,6 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
     mcpServerRouter(models, requireToken),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: false }));
-
-  app.use(async (ctx) => {
-    if (ctx.status === 405) {
-      ctx.body = { status: 405, error: { reason: `method ${ctx.method} is not allowed on ${ctx.path}` } };
-      return;
-    }
-    throw new RouteNotFoundError(ctx.method, ctx.path);
-  });
 
   // Errors that escape the envelope (they should not) are logged, never printed with request data.
   app.on('error', (err) => deps.logger.error({ err }, 'koa error'));

@@ -54,6 +54,12 @@ export class RouteNotFoundError extends HttpError {
   }
 }
 
+export class MethodNotAllowedError extends HttpError {
+  constructor(method: string, path: string) {
+    super(405, `method ${method} is not allowed on ${path}`);
+  }
+}
+
 /** A resource id that does not exist. Coco answers these with a write-envelope shape, not the error one. */
 export class NotFoundError extends HttpError {
   constructor(
