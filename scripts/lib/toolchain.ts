@@ -48,7 +48,7 @@ function link(target: string, name: string): string {
 }
 
 function requireGo(what: string): string {
-  const go = findOnPath('go');
+  const go = findOnPath('go') ?? ['/usr/local/go/bin/go'].find((p) => fs.existsSync(p));
   if (!go) {
     throw new Error(
       `${what} is not installed and Go is not available to build it.\n` +
