@@ -12,6 +12,7 @@ const Env = z.object({
   COCO_HOST: z.string().default('127.0.0.1'),
   COCO_API_PORT: port.default(9000),
   COCO_WS_PORT: port.default(2900),
+  COCO_WS_PING_MS: z.coerce.number().int().positive().default(54_000),
   COCO_PUBLIC_URL: optionalString,
   COCO_DATA_DIR: z.string().default('.data'),
   COCO_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
@@ -23,6 +24,8 @@ const Env = z.object({
   COCO_FERRETDB_PORT: port.default(27017),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   COCO_REDIS_PREFIX: z.string().default('coco:'),
+  COCO_REPLY_LOG_TTL_SEC: z.coerce.number().int().positive().default(3600),
+  COCO_STREAM_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(0),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('coco-chat'),
@@ -36,6 +39,7 @@ export interface Config {
   host: string;
   apiPort: number;
   wsPort: number;
+  wsPingMs: number;
   publicUrl: string;
   dataDir: string;
   bodyLimitBytes: number;
@@ -43,6 +47,7 @@ export interface Config {
   llm?: { baseUrl: string; apiKey?: string; model: string };
   mongo: { uri: string; embedded: boolean; ferretPort: number };
   redis: { url: string; prefix: string };
+  stream: { logTtlSec: number; coalesceMs: number };
   temporal: {
     address: string;
     embedded: boolean;
@@ -75,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     host: e.COCO_HOST,
     apiPort: e.COCO_API_PORT,
     wsPort: e.COCO_WS_PORT,
+    wsPingMs: e.COCO_WS_PING_MS,
     publicUrl: e.COCO_PUBLIC_URL ?? `http://${displayHost(e.COCO_HOST)}:${e.COCO_API_PORT}`,
     dataDir,
     bodyLimitBytes: e.COCO_BODY_LIMIT_BYTES,
@@ -86,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ferretPort: e.COCO_FERRETDB_PORT,
     },
     redis: { url: e.REDIS_URL, prefix: e.COCO_REDIS_PREFIX },
+    stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS },
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.COCO_TEMPORAL_PORT}`,
       embedded: e.TEMPORAL_ADDRESS === undefined,

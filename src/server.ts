@@ -8,6 +8,9 @@ import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { connectTemporal } from './infra/temporal';
+import { RedisHub } from './bus/hub';
+import { busKeys } from './bus/keys';
+import { attachWebSocket } from './api/ws/websocket';
 
 export interface ApiServer {
   deps: AppDeps;
@@ -31,11 +34,20 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
-  const deps: AppDeps = { config, logger, mongo, redis, temporal };
+  const hub = await RedisHub.open(redis);
+  const deps: AppDeps = { config, logger, mongo, redis, temporal, hub };
   const { createdAdminToken } = await bootstrap(mongo.models, config, logger);
 
   const app = createApp(deps);
   const servers = [http.createServer(app.callback()), http.createServer(app.callback())];
+  const closeSockets = attachWebSocket(app, servers, {
+    models: mongo.models,
+    redis,
+    hub,
+    keys: busKeys(config.redis.prefix),
+    logger,
+    pingIntervalMs: config.wsPingMs,
+  });
   const apiPort = await listen(servers[0]!, config.apiPort, config.host);
   const wsPort = await listen(servers[1]!, config.wsPort, config.host);
   logger.info({ api: apiPort, ws: wsPort }, 'API listening');
@@ -46,8 +58,9 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
     wsPort,
     createdAdminToken,
     async close() {
+      await closeSockets();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      await Promise.allSettled([mongo.close(), redis.quit(), temporal.close()]);
+      await Promise.allSettled([hub.close(), mongo.close(), redis.quit(), temporal.close()]);
     },
   };
 }

@@ -1,6 +1,9 @@
 // Worker process: runs the workflows of src/workflows and the activities of src/activities.
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { CancelWatcher } from './bus/cancel';
+import { RedisHub } from './bus/hub';
+import { busKeys } from './bus/keys';
 import { Config, loadConfig } from './config';
 import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
@@ -15,16 +18,18 @@ export interface RunningWorker {
 export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
+  const hub = await RedisHub.open(redis);
+  const keys = busKeys(config.redis.prefix);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({ logger, mongo, redis }),
+    activities: createActivities({ logger, models: mongo.models, redis, keys, cancels: new CancelWatcher(redis, keys, hub), publisher: config.stream }),
   });
   const run = worker.run().finally(async () => {
-    await Promise.allSettled([connection.close(), mongo.close(), redis.quit()]);
+    await Promise.allSettled([connection.close(), hub.close(), mongo.close(), redis.quit()]);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return { worker, run, shutdown: async () => { worker.shutdown(); await run; } };

@@ -1,17 +1,23 @@
 // Activities are built by factories over their clients, so workers and tests choose the dependencies.
+import type { CancelWatcher } from '../bus/cancel';
+import type { BusKeys } from '../bus/keys';
+import type { PublisherOptions } from '../bus/publisher';
 import type { Logger } from '../infra/logger';
-import type { Mongo } from '../infra/mongo';
+import type { Models } from '../models';
 import type { Redis } from '../infra/redis';
+import { createChatActivities } from './chat';
 
 export interface ActivityDeps {
   logger: Logger;
-  mongo: Mongo;
+  models: Models;
   redis: Redis;
+  keys: BusKeys;
+  cancels: CancelWatcher;
+  publisher: PublisherOptions;
 }
 
-// The chat pipeline's activities (load context, answer, finalize, ...) are added with the chat-session workflow.
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  return { ...createChatActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -14,6 +14,12 @@ import { documentRouter } from './routes/document/router';
 import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
 import { systemRouter } from './routes/system/router';
+import { chatRouter } from './routes/chat/router';
+import { ChatService } from './chat/service';
+import { busKeys } from '../bus/keys';
+
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /provider/_info']);
+const isPublic = (ctx: AppContext) => PUBLIC_ROUTES.has(`${ctx.method} ${ctx.path}`);
 
 /** Runs after the routers: nothing answered → 404 envelope; a known path with another method → 405. */
 function unmatchedRoutes() {
@@ -29,22 +35,25 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   const app = new Koa<AppState, AppContextExt>();
   app.proxy = false;
   const { models } = deps.mongo;
-  const requireToken = auth(models);
+  const keys = busKeys(deps.config.redis.prefix);
+  const chat = new ChatService({ models, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, logger: deps.logger });
 
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());
   app.use(cors());
+  app.use(auth(models, isPublic));
   app.use(jsonBody(deps.config.bodyLimitBytes));
   app.use(unmatchedRoutes());
 
   const routers = [
     systemRouter(deps),
-    authRouter(models, requireToken),
-    assistantRouter(models, requireToken),
-    modelProviderRouter(models, requireToken),
-    datasourceRouter(models, requireToken),
-    documentRouter(models, requireToken),
-    mcpServerRouter(models, requireToken),
+    authRouter(models),
+    assistantRouter(models),
+    modelProviderRouter(models),
+    datasourceRouter(models),
+    documentRouter(models),
+    mcpServerRouter(models),
+    chatRouter(models, chat, { redis: deps.redis, hub: deps.hub, keys }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: false }));
 

@@ -4,6 +4,7 @@ import type { Logger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
 import type { Redis } from '../infra/redis';
 import type { Temporal } from '../infra/temporal';
+import type { RedisHub } from '../bus/hub';
 
 /** What the API process hands to its routes. */
 export interface AppDeps {
@@ -12,6 +13,8 @@ export interface AppDeps {
   mongo: Mongo;
   redis: Redis;
   temporal: Temporal;
+  /** The process's one Redis subscriber, shared by every stream and socket. */
+  hub: RedisHub;
 }
 
 export interface User {

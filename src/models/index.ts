@@ -1,10 +1,12 @@
 import type { Connection, Model } from 'mongoose';
 import { apiTokenSchema } from './api-token';
 import { assistantSchema } from './assistant';
+import { chatMessageSchema } from './chat-message';
 import { datasourceSchema } from './datasource';
 import { documentSchema } from './document';
 import { mcpServerSchema } from './mcp-server';
 import { modelProviderSchema } from './model-provider';
+import { sessionSchema } from './session';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- documents are read lean and shaped by presenters */
 export interface Models {
@@ -14,6 +16,8 @@ export interface Models {
   Document: Model<any, any, any, any, any, any>;
   McpServer: Model<any, any, any, any, any, any>;
   ApiToken: Model<any, any, any, any, any, any>;
+  Session: Model<any, any, any, any, any, any>;
+  ChatMessage: Model<any, any, any, any, any, any>;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -27,5 +31,7 @@ export function bindModels(conn: Connection): Models {
     Document: conn.model('Document', documentSchema),
     McpServer: conn.model('McpServer', mcpServerSchema),
     ApiToken: conn.model('ApiToken', apiTokenSchema),
+    Session: conn.model('Session', sessionSchema),
+    ChatMessage: conn.model('ChatMessage', chatMessageSchema),
   };
 }

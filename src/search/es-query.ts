@@ -1,7 +1,7 @@
 // Translates the Elasticsearch query DSL subset Coco clients send into a MongoDB filter that both
 // real MongoDB and FerretDB 1.24 accept ($and/$or/$nor, $in, $regex, comparison operators, $exists).
 import { BadRequestError } from '../api/errors';
-import { SearchFields, storedPath } from './fields';
+import { isHidden, SearchFields, storedPath } from './fields';
 
 export type Filter = Record<string, unknown>;
 type Json = unknown;
@@ -31,7 +31,7 @@ class Compiler {
   private field(path: string, name: string): string {
     if (typeof name !== 'string' || name === '') this.fail(path, 'a field name is required');
     const stored = storedPath(name);
-    if (this.fields.hidden?.some((h) => stored === h || stored.startsWith(`${h}.`))) {
+    if (isHidden(this.fields, stored)) {
       this.fail(path, `field "${name}" is not searchable`);
     }
     return stored;

@@ -3,7 +3,7 @@ import type { PipelineStage } from 'mongoose';
 import type { AnyModel } from '../models';
 import { BadRequestError } from '../api/errors';
 import { compileQuery, Filter } from './es-query';
-import { SearchFields, storedPath } from './fields';
+import { isHidden, SearchFields, storedPath } from './fields';
 import { EsBody, parseSort } from './query-string';
 
 export interface SearchRequest {
@@ -38,12 +38,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** ES sort in any of its forms ("f", "f:desc", {f:"desc"}, {f:{order}}, arrays of these) → Mongo sort. */
-export function toMongoSort(sort: unknown): Record<string, 1 | -1> {
+export function toMongoSort(sort: unknown, fields: SearchFields): Record<string, 1 | -1> {
   const out: Record<string, 1 | -1> = {};
   const items = Array.isArray(sort) ? sort : [sort];
   for (const item of items) {
     if (typeof item === 'string') {
-      for (const s of parseSort(item)) Object.assign(out, toMongoSort(s));
+      for (const s of parseSort(item)) Object.assign(out, toMongoSort(s, fields));
       continue;
     }
     if (!isObject(item)) throw new BadRequestError('sort: expected a field name or {"<field>": {"order": "asc|desc"}}');
@@ -52,7 +52,9 @@ export function toMongoSort(sort: unknown): Record<string, 1 | -1> {
       const order = isObject(spec) ? spec.order : spec;
       const dir = String(order ?? 'asc').toLowerCase();
       if (dir !== 'asc' && dir !== 'desc') throw new BadRequestError(`sort.${field}: order must be asc or desc`);
-      out[storedPath(field)] = dir === 'asc' ? 1 : -1;
+      const stored = storedPath(field);
+      if (isHidden(fields, stored)) throw new BadRequestError(`sort: field "${field}" is not sortable`);
+      out[stored] = dir === 'asc' ? 1 : -1;
     }
   }
   return out;
@@ -73,7 +75,7 @@ async function termsAggs(model: AnyModel, filter: Filter, aggs: unknown, fields:
       throw new BadRequestError(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
     }
     const field = storedPath(spec.terms.field);
-    if (fields.hidden?.includes(field)) throw new BadRequestError(`aggs.${name}: field "${spec.terms.field}" is not searchable`);
+    if (isHidden(fields, field)) throw new BadRequestError(`aggs.${name}: field "${spec.terms.field}" is not searchable`);
     const size = spec.terms.size === undefined ? 10 : Number(spec.terms.size);
     if (!Number.isInteger(size) || size < 0) throw new BadRequestError(`aggs.${name}.terms.size: expected a non-negative integer`);
     const pipeline: PipelineStage[] = [{ $match: filter }];
@@ -102,7 +104,7 @@ export async function runSearch<T>(
 ): Promise<EsResponse<T>> {
   const started = Date.now();
   const filter = buildFilter(req.clauses, fields);
-  const sort = req.sort !== undefined ? toMongoSort(req.sort) : {};
+  const sort = req.sort !== undefined ? toMongoSort(req.sort, fields) : {};
   const effectiveSort = { ...(Object.keys(sort).length ? sort : (req.defaultSort ?? { created: -1 })), _id: 1 as const };
   const [docs, total, aggregations] = await Promise.all([
     req.size === 0 ? [] : model.find(filter).sort(effectiveSort).skip(req.from).limit(req.size).lean(),

@@ -21,3 +21,8 @@ export function storedPath(field: string): string {
   for (const suffix of ['.keyword', '.pinyin']) if (f.endsWith(suffix)) f = f.slice(0, -suffix.length);
   return f === 'id' ? '_id' : f;
 }
+
+/** Hidden paths cover everything under them: `config` hides `config.env.value` too. */
+export function isHidden(fields: SearchFields, stored: string): boolean {
+  return fields.hidden?.some((h) => stored === h || stored.startsWith(`${h}.`)) ?? false;
+}

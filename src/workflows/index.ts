@@ -1,3 +1,3 @@
-// Workflow bundle entry. Workflows import only @temporalio/workflow, src/shared and `import type` of
-// activities (enforced by eslint.config.mjs); the chat-session workflow lands here.
-export {};
+// Workflow bundle entry. Workflows import only @temporalio/workflow (and /common), src/shared and
+// `import type` of activities; eslint.config.mjs enforces it.
+export { chatSession } from './chat-session';

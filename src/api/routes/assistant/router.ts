@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Models } from '../../../models';
 import { ForbiddenError } from '../../errors';
-import type { AppContext, AppContextExt, AppMiddleware, AppState } from '../../context';
+import type { AppContext, AppContextExt, AppState } from '../../context';
 import { validate } from '../../middleware/validate';
 import { Resource, Stored } from '../resource';
 import { assistantToStored, ASSISTANT_SEARCH_FIELDS, presentAssistant, presentAssistantRaw } from './presenter';
@@ -27,7 +27,7 @@ export function assistantResource(models: Models) {
   });
 }
 
-export function assistantRouter(models: Models, auth: AppMiddleware) {
+export function assistantRouter(models: Models) {
   const assistants = assistantResource(models);
   const router = new Router<AppState, AppContextExt>({ prefix: '/assistant' });
 
@@ -39,12 +39,12 @@ export function assistantRouter(models: Models, auth: AppMiddleware) {
   };
 
   router
-    .post('/', auth, validate(AssistantInput), assistants.create)
-    .get('/_search', auth, assistants.search)
-    .post('/_search', auth, assistants.search)
-    .get('/:id', auth, assistants.get)
-    .put('/:id', auth, validate(AssistantInput), assistants.update)
-    .delete('/:id', auth, assistants.remove)
-    .post('/:id/_clone', auth, clone);
+    .post('/', validate(AssistantInput), assistants.create)
+    .get('/_search', assistants.search)
+    .post('/_search', assistants.search)
+    .get('/:id', assistants.get)
+    .put('/:id', validate(AssistantInput), assistants.update)
+    .delete('/:id', assistants.remove)
+    .post('/:id/_clone', clone);
   return router;
 }

@@ -5,16 +5,16 @@ import { generateToken, storeToken } from '../../../auth/tokens';
 import type { Models } from '../../../models';
 import { rfc3339 } from '../../../shared/time';
 import { BadRequestError, NotFoundError } from '../../errors';
-import type { AppContextExt, AppMiddleware, AppState, User } from '../../context';
+import type { AppContextExt, AppState, User } from '../../context';
 import { validate } from '../../middleware/validate';
 
 const TOKEN_TTL_MS = 365 * 24 * 3600 * 1000;
 const TokenRequest = z.object({ name: z.string().max(100).default('') });
 
-export function authRouter(models: Models, auth: AppMiddleware) {
+export function authRouter(models: Models) {
   const router = new Router<AppState, AppContextExt>();
 
-  router.post('/auth/request_access_token', auth, validate(TokenRequest, { emptyAs: {} }), async (ctx) => {
+  router.post('/auth/request_access_token', validate(TokenRequest, { emptyAs: {} }), async (ctx) => {
     const { name } = ctx.state.input as z.infer<typeof TokenRequest>;
     const token = generateToken();
     const expireAt = new Date(Date.now() + TOKEN_TTL_MS);
@@ -22,7 +22,7 @@ export function authRouter(models: Models, auth: AppMiddleware) {
     ctx.body = { id: doc._id, access_token: token, expire_in: Math.floor(expireAt.getTime() / 1000) };
   });
 
-  router.get('/auth/access_token/_cat', auth, async (ctx) => {
+  router.get('/auth/access_token/_cat', async (ctx) => {
     const user = ctx.state.user as User;
     const docs = (await models.ApiToken.find({ user_id: user.id }).sort({ created: -1 }).lean()) as Array<{ _id: string; name: string; hint: string; created: Date; expire_at: Date | null }>;
     ctx.body = docs.map((d) => ({
@@ -34,7 +34,7 @@ export function authRouter(models: Models, auth: AppMiddleware) {
     }));
   });
 
-  router.delete('/auth/access_token/:id', auth, async (ctx) => {
+  router.delete('/auth/access_token/:id', async (ctx) => {
     const user = ctx.state.user as User;
     const id = ctx.params.id as string;
     const count = await models.ApiToken.countDocuments({ user_id: user.id });
@@ -45,7 +45,7 @@ export function authRouter(models: Models, auth: AppMiddleware) {
     ctx.body = { _id: id, result: 'deleted' };
   });
 
-  router.get('/account/profile', auth, async (ctx) => {
+  router.get('/account/profile', async (ctx) => {
     const user = ctx.state.user as User;
     ctx.body = { id: user.id, username: user.username, roles: user.roles };
   });

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Models } from '../../../models';
-import type { AppContext, AppContextExt, AppMiddleware, AppState } from '../../context';
+import type { AppContext, AppContextExt, AppState } from '../../context';
 import { validate } from '../../middleware/validate';
 import { Resource, Stored } from '../resource';
 import { documentResource } from '../document/router';
@@ -8,7 +8,11 @@ import { DocumentInput } from '../document/schema';
 import { datasourceToStored, DATASOURCE_SEARCH_FIELDS, presentDatasource } from './presenter';
 import { DatasourceInput } from './schema';
 
-export function datasourceRouter(models: Models, auth: AppMiddleware) {
+function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number } | null)?.code === 11000;
+}
+
+export function datasourceRouter(models: Models) {
   const datasources = new Resource<DatasourceInput>({
     what: 'datasource',
     model: models.Datasource,
@@ -27,28 +31,34 @@ export function datasourceRouter(models: Models, auth: AppMiddleware) {
     const input = ctx.state.input as DocumentInput;
     const stamped: DocumentInput = { ...input, source: { id: ds._id, type: ds.type ?? 'connector', name: ds.name ?? '', icon: ds.icon ?? '' } };
     const docId = ctx.params.doc_id;
-    if (docId) {
-      const existing = (await models.Document.findById(docId).lean()) as Stored | null;
-      if (existing) {
-        await documents.replace(existing, stamped);
-        ctx.body = { _id: docId, result: 'updated' };
-        return;
-      }
+    const replaceExisting = async (id: string): Promise<boolean> => {
+      const existing = (await models.Document.findById(id).lean()) as Stored | null;
+      if (!existing) return false;
+      await documents.replace(existing, stamped);
+      ctx.body = { _id: id, result: 'updated' };
+      return true;
+    };
+    if (docId && (await replaceExisting(docId))) return;
+    try {
+      const created = await documents.insert(stamped, docId);
+      ctx.body = { _id: created._id, result: 'created' };
+    } catch (err) {
+      // A concurrent request created the same doc_id between our lookup and insert: this one replaces it.
+      if (docId && isDuplicateKey(err) && (await replaceExisting(docId))) return;
+      throw err;
     }
-    const created = await documents.insert(stamped, docId);
-    ctx.body = { _id: created._id, result: 'created' };
   };
 
   const router = new Router<AppState, AppContextExt>({ prefix: '/datasource' });
   router
-    .post('/', auth, validate(DatasourceInput), datasources.create)
-    .get('/_search', auth, datasources.search)
-    .post('/_search', auth, datasources.search)
-    .get('/:id', auth, datasources.get)
-    .put('/:id', auth, validate(DatasourceInput), datasources.update)
-    .delete('/:id', auth, datasources.remove)
-    .post('/:id/_doc', auth, validate(DocumentInput), indexDocument)
-    .post('/:id/_doc/:doc_id', auth, validate(DocumentInput), indexDocument);
+    .post('/', validate(DatasourceInput), datasources.create)
+    .get('/_search', datasources.search)
+    .post('/_search', datasources.search)
+    .get('/:id', datasources.get)
+    .put('/:id', validate(DatasourceInput), datasources.update)
+    .delete('/:id', datasources.remove)
+    .post('/:id/_doc', validate(DocumentInput), indexDocument)
+    .post('/:id/_doc/:doc_id', validate(DocumentInput), indexDocument);
   return router;
 }
 

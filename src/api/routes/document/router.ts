@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Models } from '../../../models';
 import { BadRequestError } from '../../errors';
-import type { AppContextExt, AppMiddleware, AppState } from '../../context';
+import type { AppContextExt, AppState } from '../../context';
 import { validate } from '../../middleware/validate';
 import { Resource, Stored } from '../resource';
 import { documentToStored, DOCUMENT_SEARCH_FIELDS, presentDocument } from './presenter';
@@ -25,15 +25,15 @@ export function documentResource(models: Models) {
   });
 }
 
-export function documentRouter(models: Models, auth: AppMiddleware) {
+export function documentRouter(models: Models) {
   const documents = documentResource(models);
   const router = new Router<AppState, AppContextExt>({ prefix: '/document' });
   router
-    .post('/', auth, validate(DocumentInput), documents.create)
-    .get('/_search', auth, documents.search)
-    .post('/_search', auth, documents.search)
-    .get('/:id', auth, documents.get)
-    .put('/:id', auth, validate(DocumentInput), documents.update)
-    .delete('/:id', auth, documents.remove);
+    .post('/', validate(DocumentInput), documents.create)
+    .get('/_search', documents.search)
+    .post('/_search', documents.search)
+    .get('/:id', documents.get)
+    .put('/:id', validate(DocumentInput), documents.update)
+    .delete('/:id', documents.remove);
   return router;
 }

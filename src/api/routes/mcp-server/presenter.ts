@@ -1,3 +1,4 @@
+import { BadRequestError } from '../../errors';
 import type { SearchFields } from '../../../search/fields';
 import { baseSource, Stored } from '../resource';
 import type { McpServerInput } from './schema';
@@ -19,10 +20,12 @@ type EnvPair = { name: string; value: string };
 export function mcpToStored(input: McpServerInput, existing?: Stored): Record<string, unknown> {
   if (input.type !== 'stdio') return { ...input, config: { url: input.config.url } };
   const before = new Map<string, string>(((existing?.config?.env as EnvPair[]) ?? []).map((p) => [p.name, p.value]));
-  const env = Object.entries(input.config.env).map(([name, value]) => ({
-    name,
-    value: value === ENV_MASK && before.has(name) ? (before.get(name) as string) : value,
-  }));
+  const env = Object.entries(input.config.env).map(([name, value]) => {
+    if (value !== ENV_MASK) return { name, value };
+    // The mask stands for the stored value; with none stored (new or renamed variable) it would be saved as the value.
+    if (!before.has(name)) throw new BadRequestError(`config.env.${name}: "${ENV_MASK}" keeps a stored value, but ${name} has none; send the real value`);
+    return { name, value: before.get(name) as string };
+  });
   return { ...input, config: { command: input.config.command, args: input.config.args, env } };
 }
 

@@ -1,12 +1,12 @@
 import Router from '@koa/router';
 import type { Models } from '../../../models';
-import type { AppContextExt, AppMiddleware, AppState } from '../../context';
+import type { AppContextExt, AppState } from '../../context';
 import { validate } from '../../middleware/validate';
 import { Resource } from '../resource';
 import { MCP_SEARCH_FIELDS, mcpToStored, presentMcpServer, presentMcpServerHit } from './presenter';
 import { McpServerInput } from './schema';
 
-export function mcpServerRouter(models: Models, auth: AppMiddleware) {
+export function mcpServerRouter(models: Models) {
   const servers = new Resource<McpServerInput>({
     what: 'MCP server',
     model: models.McpServer,
@@ -18,11 +18,11 @@ export function mcpServerRouter(models: Models, auth: AppMiddleware) {
   });
   const router = new Router<AppState, AppContextExt>({ prefix: '/mcp_server' });
   router
-    .post('/', auth, validate(McpServerInput), servers.create)
-    .get('/_search', auth, servers.search)
-    .post('/_search', auth, servers.search)
-    .get('/:id', auth, servers.get)
-    .put('/:id', auth, validate(McpServerInput), servers.update)
-    .delete('/:id', auth, servers.remove);
+    .post('/', validate(McpServerInput), servers.create)
+    .get('/_search', servers.search)
+    .post('/_search', servers.search)
+    .get('/:id', servers.get)
+    .put('/:id', validate(McpServerInput), servers.update)
+    .delete('/:id', servers.remove);
   return router;
 }

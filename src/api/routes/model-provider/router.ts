@@ -1,13 +1,13 @@
 import Router from '@koa/router';
 import type { Models } from '../../../models';
 import { ForbiddenError } from '../../errors';
-import type { AppContextExt, AppMiddleware, AppState } from '../../context';
+import type { AppContextExt, AppState } from '../../context';
 import { validate } from '../../middleware/validate';
 import { Resource } from '../resource';
 import { presentProvider, presentProviderHit, providerToStored, PROVIDER_SEARCH_FIELDS } from './presenter';
 import { ModelProviderInput } from './schema';
 
-export function modelProviderRouter(models: Models, auth: AppMiddleware) {
+export function modelProviderRouter(models: Models) {
   const providers = new Resource<ModelProviderInput>({
     what: 'model provider',
     model: models.ModelProvider,
@@ -25,11 +25,11 @@ export function modelProviderRouter(models: Models, auth: AppMiddleware) {
   });
   const router = new Router<AppState, AppContextExt>({ prefix: '/model_provider' });
   router
-    .post('/', auth, validate(ModelProviderInput), providers.create)
-    .get('/_search', auth, providers.search)
-    .post('/_search', auth, providers.search)
-    .get('/:id', auth, providers.get)
-    .put('/:id', auth, validate(ModelProviderInput), providers.update)
-    .delete('/:id', auth, providers.remove);
+    .post('/', validate(ModelProviderInput), providers.create)
+    .get('/_search', providers.search)
+    .post('/_search', providers.search)
+    .get('/:id', providers.get)
+    .put('/:id', validate(ModelProviderInput), providers.update)
+    .delete('/:id', providers.remove);
   return router;
 }

@@ -1,0 +1,97 @@
+// Streaming chat completions from any OpenAI-compatible provider, split into reasoning ("think") and
+// answer ("response") deltas. Reasoning arrives as `reasoning_content` deltas or inline <think> tags.
+import OpenAI from 'openai';
+
+export interface ChatMessageParam {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface StreamRequest {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  messages: ChatMessageParam[];
+  settings: Record<string, unknown>;
+  signal: AbortSignal;
+  onDelta: (kind: 'think' | 'response', text: string) => void | Promise<void>;
+}
+
+/** Splits inline <think>…</think> out of streamed content, tolerating tags cut across deltas. */
+export class ThinkSplitter {
+  private inThink = false;
+  private carry = '';
+
+  push(text: string): Array<['think' | 'response', string]> {
+    const out: Array<['think' | 'response', string]> = [];
+    let s = this.carry + text;
+    this.carry = '';
+    for (;;) {
+      const tag = this.inThink ? '</think>' : '<think>';
+      const at = s.indexOf(tag);
+      if (at >= 0) {
+        if (at > 0) out.push([this.inThink ? 'think' : 'response', s.slice(0, at)]);
+        this.inThink = !this.inThink;
+        s = s.slice(at + tag.length);
+        continue;
+      }
+      // Keep a possible partial tag at the end for the next delta.
+      let keep = 0;
+      for (let n = Math.min(tag.length - 1, s.length); n > 0; n--) {
+        if (tag.startsWith(s.slice(-n))) {
+          keep = n;
+          break;
+        }
+      }
+      const emit = s.slice(0, s.length - keep);
+      if (emit) out.push([this.inThink ? 'think' : 'response', emit]);
+      this.carry = s.slice(s.length - keep);
+      return out;
+    }
+  }
+
+  end(): Array<['think' | 'response', string]> {
+    const rest = this.carry;
+    this.carry = '';
+    return rest ? [[this.inThink ? 'think' : 'response', rest]] : [];
+  }
+}
+
+/** Settings Coco stores, mapped to the request; zero means "not set" (coco-api.md §5.1). */
+function requestSettings(settings: Record<string, unknown>) {
+  const num = (k: string) => (typeof settings[k] === 'number' && (settings[k] as number) !== 0 ? (settings[k] as number) : undefined);
+  return {
+    temperature: num('temperature'),
+    top_p: num('top_p'),
+    presence_penalty: num('presence_penalty'),
+    frequency_penalty: num('frequency_penalty'),
+    max_tokens: num('max_tokens'),
+  };
+}
+
+export async function streamChat(req: StreamRequest): Promise<void> {
+  // Temporal retries the activity; the client itself must not retry behind its back.
+  const client = new OpenAI({ baseURL: req.baseUrl || undefined, apiKey: req.apiKey || 'not-needed', maxRetries: 0, timeout: 120_000 });
+  const stream = await client.chat.completions.create(
+    { model: req.model, messages: req.messages, stream: true, ...requestSettings(req.settings) },
+    { signal: req.signal },
+  );
+  const splitter = new ThinkSplitter();
+  for await (const part of stream) {
+    const delta = part.choices[0]?.delta as { content?: string | null; reasoning_content?: string | null; reasoning?: string | null } | undefined;
+    if (!delta) continue;
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (reasoning) await req.onDelta('think', reasoning);
+    if (delta.content) for (const [kind, text] of splitter.push(delta.content)) await req.onDelta(kind, text);
+  }
+  for (const [kind, text] of splitter.end()) await req.onDelta(kind, text);
+}
+
+/** Provider errors a retry cannot fix: bad request, auth, not found (but not 408/429). */
+export function isPermanentProviderError(err: unknown): boolean {
+  return err instanceof OpenAI.APIError && typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+}
+
+export function isAbort(err: unknown): boolean {
+  return err instanceof OpenAI.APIUserAbortError || (err as Error)?.name === 'AbortError';
+}

@@ -1,0 +1,51 @@
+// Cancel notices: a key (so a reply step that starts later still sees it) plus a pub/sub message (so a
+// running step hears it at once, without waiting for a Temporal heartbeat round trip).
+import type { Redis } from '../infra/redis';
+import type { RedisHub } from './hub';
+import type { BusKeys } from './keys';
+
+const CANCEL_TTL_SEC = 3600;
+
+export async function requestCancel(redis: Redis, keys: BusKeys, replyId: string): Promise<void> {
+  await redis.multi().set(keys.cancelKey(replyId), '1', { EX: CANCEL_TTL_SEC }).publish(keys.cancelChannel, replyId).exec();
+}
+
+export async function isCancelled(redis: Redis, keys: BusKeys, replyId: string): Promise<boolean> {
+  return (await redis.exists(keys.cancelKey(replyId))) === 1;
+}
+
+/** Worker side: one channel for all cancel notices, dispatched to the steps running here. */
+export class CancelWatcher {
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private ready: Promise<unknown>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: BusKeys,
+    hub: RedisHub,
+  ) {
+    this.ready = hub.listen(keys.cancelChannel, (replyId) => {
+      for (const fn of this.watchers.get(replyId) ?? []) fn();
+    });
+  }
+
+  /** Calls onCancel once if the reply is or becomes cancelled. Returns the function that stops watching. */
+  async watch(replyId: string, onCancel: () => void): Promise<() => void> {
+    let fired = false;
+    const fire = () => {
+      if (!fired) {
+        fired = true;
+        onCancel();
+      }
+    };
+    let set = this.watchers.get(replyId);
+    if (!set) this.watchers.set(replyId, (set = new Set()));
+    set.add(fire);
+    await this.ready;
+    if (await isCancelled(this.redis, this.keys, replyId)) fire();
+    return () => {
+      set!.delete(fire);
+      if (set!.size === 0) this.watchers.delete(replyId);
+    };
+  }
+}

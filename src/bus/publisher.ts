@@ -1,0 +1,123 @@
+// Publishes one reply's chunks: assigns the reply-wide `seq`, logs each chunk in a Redis Stream (entry
+// id = seq) and publishes it on the reply's channel, in one MULTI so readers that subscribe and then read
+// the log never miss one. A publisher created for a reply that already has chunks (a later step, or a
+// retried attempt after a crash) continues after the last logged seq.
+import type { Redis } from '../infra/redis';
+import type { ChunkType, MessageChunk, ReplyRef } from '../shared/chat';
+import type { BusKeys } from './keys';
+
+export interface PublisherOptions {
+  /** How long a reply's log is kept for resume, in seconds. */
+  logTtlSec: number;
+  /** Tokens arriving within this many ms are sent as one chunk (0 = every delta at once). */
+  coalesceMs: number;
+}
+
+export interface LoggedReply {
+  lastSeq: number;
+  chunks: MessageChunk[];
+}
+
+/** Coco counts `chunk_sequence` per step; think and response share one counter. */
+function counterOf(type: ChunkType): string {
+  return type === 'think' ? 'response' : type;
+}
+
+export async function readReplyLog(redis: Redis, keys: BusKeys, replyId: string, afterSeq = 0): Promise<MessageChunk[]> {
+  const entries = await redis.xRange(keys.replyLog(replyId), `${afterSeq + 1}-0`, '+');
+  return (entries ?? []).map((e) => JSON.parse(e.message.c as string) as MessageChunk);
+}
+
+export class ReplyPublisher {
+  private seq = 0;
+  private counters = new Map<string, number>();
+  private pending: { type: ChunkType; system: boolean; text: string } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly keys: BusKeys,
+    private readonly ref: ReplyRef,
+    private readonly opts: PublisherOptions,
+  ) {}
+
+  /** Opens a publisher positioned after whatever the reply's log already holds. */
+  static async open(redis: Redis, keys: BusKeys, ref: ReplyRef, opts: PublisherOptions): Promise<{ publisher: ReplyPublisher; logged: LoggedReply }> {
+    const p = new ReplyPublisher(redis, keys, ref, opts);
+    const chunks = await readReplyLog(redis, keys, ref.replyId);
+    for (const c of chunks) {
+      p.seq = Math.max(p.seq, c.seq);
+      const k = counterOf(c.chunk_type);
+      p.counters.set(k, Math.max(p.counters.get(k) ?? 0, c.chunk_sequence + 1));
+    }
+    return { publisher: p, logged: { lastSeq: p.seq, chunks } };
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** A token or text delta: coalesced with adjacent deltas of the same kind within the window. */
+  delta(type: ChunkType, text: string, system = false): Promise<void> {
+    if (!text) return this.flushing;
+    if (this.pending && (this.pending.type !== type || this.pending.system !== system)) this.flushPending();
+    if (this.pending) this.pending.text += text;
+    else this.pending = { type, system, text };
+    if (this.opts.coalesceMs <= 0) {
+      this.flushPending();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flushPending(), this.opts.coalesceMs);
+    }
+    return this.flushing;
+  }
+
+  /** A whole chunk (markers, step payloads, reply_end): sent after any pending delta. */
+  send(type: ChunkType, text: string, system = false): Promise<void> {
+    this.flushPending();
+    this.enqueue(type, text, system);
+    return this.flushing;
+  }
+
+  /** Resolves when everything handed over so far is logged and published. */
+  flush(): Promise<void> {
+    this.flushPending();
+    return this.flushing;
+  }
+
+  private flushPending() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const p = this.pending;
+    this.pending = null;
+    if (p) this.enqueue(p.type, p.text, p.system);
+  }
+
+  private enqueue(type: ChunkType, text: string, system: boolean) {
+    const counter = counterOf(type);
+    const chunkSequence = this.counters.get(counter) ?? 0;
+    this.counters.set(counter, chunkSequence + 1);
+    const chunk: MessageChunk = {
+      session_id: this.ref.sessionId,
+      message_id: this.ref.replyId,
+      message_type: system ? 'system' : 'assistant',
+      reply_to_message: this.ref.userMessageId,
+      chunk_sequence: chunkSequence,
+      chunk_type: type,
+      message_chunk: text,
+      seq: ++this.seq,
+    };
+    const json = JSON.stringify(chunk);
+    const log = this.keys.replyLog(this.ref.replyId);
+    this.flushing = this.flushing.then(async () => {
+      await this.redis
+        .multi()
+        .xAdd(log, `${chunk.seq}-0`, { c: json })
+        .expire(log, this.opts.logTtlSec)
+        .publish(this.keys.replyChannel(this.ref.replyId), json)
+        .exec();
+    });
+  }
+}

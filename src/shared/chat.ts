@@ -1,0 +1,107 @@
+// Plain types that cross API ↔ workflow ↔ activities for chat. No imports: workflows use these too.
+
+export type ChunkType =
+  | 'reply_start'
+  | 'query_intent'
+  | 'tools'
+  | 'fetch_source'
+  | 'pick_source'
+  | 'deep_read'
+  | 'think'
+  | 'response'
+  | 'reply_end';
+
+export type ReplyEndReason = 'completed' | 'user_cancelled' | 'error' | 'timeout';
+
+/** Coco's chunk envelope (coco-api.md §4.2) plus `seq`, the reply-wide gap-free resume cursor. */
+export interface MessageChunk {
+  session_id: string;
+  message_id: string;
+  message_type: 'assistant' | 'system';
+  reply_to_message: string;
+  chunk_sequence: number;
+  chunk_type: ChunkType;
+  message_chunk: string;
+  seq: number;
+}
+
+/** Identifies one reply: the assistant message being built and the user message it answers. */
+export interface ReplyRef {
+  sessionId: string;
+  replyId: string;
+  userMessageId: string;
+}
+
+/** RAG context of a request (coco-api.md §3.2). */
+export interface TurnParams {
+  search: boolean;
+  deepThinking: boolean | null;
+  mcp: boolean;
+  datasource: string[] | null;
+  mcpServers: string[] | null;
+}
+
+export interface Turn extends ReplyRef {
+  assistantId: string;
+  ownerId: string;
+  text: string;
+  params: TurnParams;
+}
+
+export interface ChatSessionInput {
+  sessionId: string;
+  ownerId: string;
+  /** Idle time after which the workflow completes; the next send starts it again. */
+  keepaliveMs: number;
+  /** Turns already run by earlier runs (continue-as-new). */
+  turnsDone?: number;
+}
+
+export interface ChatSessionState {
+  status: 'idle' | 'replying' | 'closing';
+  current: ReplyRef | null;
+  queued: number;
+  turnsDone: number;
+}
+
+export interface CancelRequest {
+  /** The user message id (HTTP-era key) or the reply id; absent = whatever is running. */
+  messageId?: string;
+}
+
+export interface ModelRef {
+  providerId: string;
+  name: string;
+  settings: Record<string, unknown>;
+}
+
+export interface HistoryEntry {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+/** What loadContext hands to the answer step; small, as it lands in workflow history. Never secrets. */
+export interface TurnContext {
+  assistantId: string;
+  rolePrompt: string;
+  answerTemplate: string;
+  model: ModelRef;
+  keepaliveMs: number;
+  history: HistoryEntry[];
+}
+
+export interface AnswerResult {
+  text: string;
+  think: string;
+  reason: ReplyEndReason;
+  lastSeq: number;
+}
+
+export function parseDuration(text: string, fallbackMs: number): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return fallbackMs;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+export const workflowIdForSession = (sessionId: string) => `chat-session:${sessionId}`;

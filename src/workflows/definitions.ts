@@ -1,0 +1,16 @@
+// The chat-session workflow's messages and search attributes. Pure definitions: the API imports them too.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CancelRequest, ChatSessionState, Turn } from '../shared/chat';
+
+/** Queues a turn; answers with the reply's message id as soon as the turn is accepted. */
+export const sendMessageUpdate = defineUpdate<{ replyId: string }, [Turn]>('sendMessage');
+export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+export const closeSignal = defineSignal('close');
+export const stateQuery = defineQuery<ChatSessionState>('state');
+
+/** Registered on the dev server by the stack script (--search-attribute); operators filter chats by them. */
+export const SESSION_ID_ATTRIBUTE = defineSearchAttributeKey('CocoSessionId', SearchAttributeType.KEYWORD);
+export const ASSISTANT_ID_ATTRIBUTE = defineSearchAttributeKey('CocoAssistantId', SearchAttributeType.KEYWORD);
+
+export const CHAT_SESSION_WORKFLOW = 'chatSession';
