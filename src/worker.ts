@@ -1,5 +1,5 @@
 // Worker process: runs the workflows of src/workflows and the activities of src/activities.
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { CancelWatcher } from './bus/cancel';
 import { RedisHub } from './bus/hub';
@@ -15,7 +15,22 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
+const SDK_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+let runtimeInstalled = false;
+
+/** The SDK's own log level follows LOG_LEVEL (its bundler output is noise at info). Once per process. */
+function ensureRuntime(level: string) {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[level] === 'INFO' ? 'WARN' : (SDK_LEVELS[level] ?? 'WARN')), shutdownSignals: [] });
+  } catch {
+    // already installed by the host process
+  }
+}
+
 export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
+  ensureRuntime(config.logLevel);
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const hub = await RedisHub.open(redis);
@@ -38,7 +53,6 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
-  Runtime.install({ shutdownSignals: [] });
   const running = await startWorker(config, logger);
   const stop = () => void running.shutdown().then(() => process.exit(0));
   process.on('SIGINT', stop);

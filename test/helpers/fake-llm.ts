@@ -1,0 +1,167 @@
+// A local OpenAI-compatible server for tests and benchmarks: streaming chat completions, reasoning
+// deltas, tool calls, a per-token delay, failures on demand (HTTP errors, a hang, a malformed stream),
+// and a record of every request it received.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ToolCallScript {
+  id?: string;
+  name: string;
+  arguments: string;
+}
+
+export interface Script {
+  /** Answer tokens, streamed one per chunk. */
+  tokens?: string[];
+  /** Reasoning tokens, sent first as `reasoning_content` deltas. */
+  reasoning?: string[];
+  toolCalls?: ToolCallScript[];
+  /** Delay before each token, in ms. */
+  delayMs?: number;
+  /** HTTP error instead of a stream. */
+  status?: number;
+  /** Accept the request and never answer (after `hangAfter` tokens, if given). */
+  hang?: boolean;
+  hangAfter?: number;
+  /** Send broken SSE data after `malformedAfter` tokens. */
+  malformedAfter?: number;
+}
+
+export interface RecordedRequest {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+}
+
+export interface FakeLlm {
+  url: string;
+  requests: RecordedRequest[];
+  /** Scripts used in order; when none is queued, `fallback` answers. */
+  queue: Script[];
+  fallback: (req: RecordedRequest) => Script;
+  /** Resolves when a request arrives whose last user message contains `text`. */
+  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  close(): Promise<void>;
+}
+
+export const lastUserText = (r: RecordedRequest): string => {
+  const msgs = (r.body?.messages ?? []) as Array<{ role: string; content: string }>;
+  return [...msgs].reverse().find((m) => m.role === 'user')?.content ?? '';
+};
+
+/** Splits text into word-ish tokens that join back to the same text. */
+export function tokensOf(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startFakeLlm(): Promise<FakeLlm> {
+  const requests: RecordedRequest[] = [];
+  const waiters: Array<{ predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }> = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const state: Pick<FakeLlm, 'queue' | 'fallback'> = {
+    queue: [],
+    fallback: () => ({ tokens: tokensOf('Hello from the test model.') }),
+  };
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', async () => {
+      let body: any;
+      try {
+        body = JSON.parse(raw || '{}');
+      } catch {
+        res.writeHead(400).end('{"error":{"message":"bad json"}}');
+        return;
+      }
+      const record: RecordedRequest = { path: req.url ?? '', headers: req.headers, body };
+      requests.push(record);
+      for (const w of [...waiters]) {
+        if (w.predicate(record)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(record);
+        }
+      }
+      if (!req.url?.endsWith('/chat/completions')) {
+        res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"message":"not found"}}');
+        return;
+      }
+      const script = state.queue.shift() ?? state.fallback(record);
+      if (script.status) {
+        res.writeHead(script.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `scripted failure ${script.status}`, type: 'test' } }));
+        return;
+      }
+      if (script.hang && script.hangAfter === undefined) return; // never answers
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      const model = body.model ?? 'test';
+      const send = (delta: Record<string, unknown>, finish: string | null = null) => {
+        if (res.destroyed) return;
+        res.write(`data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+      };
+      send({ role: 'assistant', content: '' });
+      let sent = 0;
+      for (const r of script.reasoning ?? []) {
+        if (script.delayMs) await sleep(script.delayMs);
+        send({ reasoning_content: r });
+      }
+      for (const t of script.tokens ?? []) {
+        if (res.destroyed) return;
+        if (script.hangAfter !== undefined && sent === script.hangAfter) return;
+        if (script.malformedAfter !== undefined && sent === script.malformedAfter) {
+          res.end('data: {"choices": [{"delta": {"content": "bro\n\n');
+          return;
+        }
+        if (script.delayMs) await sleep(script.delayMs);
+        send({ content: t });
+        sent++;
+      }
+      if (script.toolCalls?.length) {
+        script.toolCalls.forEach((tc, i) =>
+          send({ tool_calls: [{ index: i, id: tc.id ?? `call_${i}`, type: 'function', function: { name: tc.name, arguments: tc.arguments } }] }),
+        );
+        send({}, 'tool_calls');
+      } else {
+        send({}, 'stop');
+      }
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+
+  const llm: FakeLlm = {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    get queue() {
+      return state.queue;
+    },
+    set queue(q) {
+      state.queue = q;
+    },
+    get fallback() {
+      return state.fallback;
+    },
+    set fallback(f) {
+      state.fallback = f;
+    },
+    waitForRequest(predicate, timeoutMs = 10_000) {
+      const found = requests.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no matching request reached the test model')), timeoutMs);
+        waiters.push({ predicate, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+      });
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  return llm;
+}
