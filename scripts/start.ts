@@ -67,9 +67,9 @@ async function main() {
     const { createdAdminToken } = await bootstrap(mongo.models, config, createLogger('warn', 'start'));
     await mongo.close();
 
-    const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
     for (const entry of ['src/server.ts', 'src/worker.ts']) {
-      const child = spawn(tsx, [entry], { cwd: root, stdio: 'inherit', env: process.env });
+      // node with tsx's loader (not the tsx wrapper): one process each, so signals reach them directly.
+      const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: process.env });
       child.on('exit', (code, signal) => {
         if (!stopping) {
           log(`${entry} exited (${signal ?? code}); stopping everything`);

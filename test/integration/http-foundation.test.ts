@@ -42,12 +42,16 @@ describe('HTTP foundation', () => {
     expect(res.body).toEqual({ status: 413, error: { reason: 'request body is larger than the limit of 2048 bytes' } });
   });
 
-  it('answers unknown routes with the 404 envelope, with or without a token', async () => {
-    for (const send of [api.request, api.anonymous]) {
-      const res = await send('GET', '/no/such/route');
-      expect(res.status).toBe(404);
-      expect(res.body).toEqual({ status: 404, error: { reason: 'no route for GET /no/such/route' } });
-    }
+  it('answers unknown routes with the 404 envelope (401 first without a token)', async () => {
+    const res = await api.request('GET', '/no/such/route');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ status: 404, error: { reason: 'no route for GET /no/such/route' } });
+    expect((await api.anonymous('GET', '/no/such/route')).status).toBe(401);
+  });
+
+  it('checks the token before reading the body', async () => {
+    const res = await api.anonymous('POST', '/assistant/', '{broken');
+    expect(res.status).toBe(401);
   });
 
   it('gives each request an id, or echoes a well-formed one', async () => {

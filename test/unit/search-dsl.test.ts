@@ -101,7 +101,12 @@ describe('query-string DSL', () => {
 
 describe('search request', () => {
   it('accepts every ES sort form', () => {
-    expect(toMongoSort([{ created: { order: 'desc' } }, { name: 'asc' }, 'id', '_score'])).toEqual({ created: -1, name: 1, _id: 1 });
+    expect(toMongoSort([{ created: { order: 'desc' } }, { name: 'asc' }, 'id', '_score'], fields)).toEqual({ created: -1, name: 1, _id: 1 });
+  });
+
+  it('refuses to sort on hidden fields or anything under them', () => {
+    expect(() => toMongoSort('secret:asc', fields)).toThrow('sort: field "secret" is not sortable');
+    expect(() => toMongoSort([{ 'secret.inner': 'desc' }], fields)).toThrow(BadRequestError);
   });
 
   it('merges the ES body with the query string and validates paging', () => {

@@ -1,0 +1,83 @@
+// A worker SIGKILLed in the middle of an answer: another worker continues it. The client sees one
+// answer with no repeated text and a gap-free seq, and the saved message is whole.
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { CONTINUE_PROMPT } from '../../src/activities/chat';
+import { ChatEnv, connectWs, endReason, responseText, startChatEnv } from '../helpers/chat-env';
+import { lastUserText, tokensOf } from '../helpers/fake-llm';
+
+const root = path.resolve(__dirname, '..', '..');
+let env: ChatEnv;
+const workers: ChildProcess[] = [];
+
+function startWorkerProcess(): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    // node with tsx's loader, not the tsx wrapper: SIGKILL must hit the worker itself.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: root,
+      env: { ...process.env, ...env.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    workers.push(child);
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('worker running')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+  });
+}
+
+beforeAll(async () => {
+  env = await startChatEnv('crash', {}, { worker: false });
+}, 60_000);
+afterAll(async () => {
+  for (const w of workers) w.kill('SIGKILL');
+  await env.close();
+});
+
+it('continues an answer on another worker after SIGKILL, without repeating text', async () => {
+  const full = tokensOf(Array.from({ length: 150 }, (_, i) => `word${i}`).join(' '));
+  const fullText = full.join('');
+  // First attempt: the whole answer, slowly. A continuation gets exactly the part not yet seen.
+  env.llm.fallback = (req) => {
+    if (lastUserText(req) === CONTINUE_PROMPT) {
+      const partial = (req.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'assistant').at(-1)!.content;
+      expect(fullText.startsWith(partial)).toBe(true);
+      return { tokens: tokensOf(fullText.slice(partial.length)), delayMs: 5 };
+    }
+    return { tokens: full, delayMs: 30 };
+  };
+
+  const first = await startWorkerProcess();
+  const ws = await connectWs(`ws://127.0.0.1:${env.api.server.apiPort}/ws`, env.api.token);
+  const res = await env.api.request('POST', '/chat/_new', { message: 'a long answer that survives a crash' }, { 'WEBSOCKET-SESSION-ID': ws.id });
+  const userMessageId = res.body.payload.id;
+
+  const deadline = Date.now() + 20_000;
+  while (ws.chunks.filter((c) => c.chunk_type === 'response').length < 20) {
+    if (Date.now() > deadline) throw new Error('the answer did not start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  first.kill('SIGKILL');
+  const seenBeforeCrash = responseText(ws.chunks);
+  expect(seenBeforeCrash.length).toBeLessThan(fullText.length);
+
+  await startWorkerProcess();
+  const chunks = await ws.replyEnded(userMessageId, 60_000);
+  expect(endReason(chunks)).toBe('completed');
+  expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i + 1));
+  expect(responseText(chunks)).toBe(fullText);
+  expect(chunks.filter((c) => c.chunk_type === 'response' && c.message_chunk === '')).toHaveLength(1); // one opening marker
+
+  const continuation = env.llm.requests.filter((r) => lastUserText(r) === CONTINUE_PROMPT);
+  expect(continuation).toHaveLength(1);
+  const history = await env.api.request('GET', `/chat/${res.body._id}/_history`);
+  expect(history.body.hits.hits[1]._source.message).toBe(fullText);
+  ws.close();
+}, 120_000);
