@@ -25,6 +25,7 @@ const Env = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   COCO_REDIS_PREFIX: z.string().default('coco:'),
   COCO_REPLY_LOG_TTL_SEC: z.coerce.number().int().positive().default(3600),
+  COCO_CHAT_TURNS_PER_RUN: z.coerce.number().int().min(1).default(100),
   COCO_STREAM_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(0),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -48,6 +49,7 @@ export interface Config {
   mongo: { uri: string; embedded: boolean; ferretPort: number };
   redis: { url: string; prefix: string };
   stream: { logTtlSec: number; coalesceMs: number };
+  chat: { turnsPerRun: number };
   temporal: {
     address: string;
     embedded: boolean;
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     redis: { url: e.REDIS_URL, prefix: e.COCO_REDIS_PREFIX },
     stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS },
+    chat: { turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN },
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.COCO_TEMPORAL_PORT}`,
       embedded: e.TEMPORAL_ADDRESS === undefined,

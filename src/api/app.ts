@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   app.proxy = false;
   const { models } = deps.mongo;
   const keys = busKeys(deps.config.redis.prefix);
-  const chat = new ChatService({ models, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, logger: deps.logger });
+  const chat = new ChatService({ models, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, logger: deps.logger });
 
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());

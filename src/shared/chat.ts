@@ -55,6 +55,8 @@ export interface ChatSessionInput {
   keepaliveMs: number;
   /** Turns already run by earlier runs (continue-as-new). */
   turnsDone?: number;
+  /** Continue-as-new after this many turns in one run, keeping the history short. */
+  turnsPerRun?: number;
 }
 
 export interface ChatSessionState {

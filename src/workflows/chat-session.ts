@@ -15,7 +15,7 @@ import type { ChatActivities } from '../activities/chat';
 import type { AnswerResult, ChatSessionInput, ChatSessionState, Turn } from '../shared/chat';
 import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, stateQuery } from './definitions';
 
-const TURNS_PER_RUN = 100;
+const DEFAULT_TURNS_PER_RUN = 100;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
 
@@ -43,6 +43,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   let cancelRequested = false;
   let closing = false;
   let turnsDone = input.turnsDone ?? 0;
+  let turnsThisRun = 0;
   let keepaliveMs = input.keepaliveMs;
 
   const state = (): ChatSessionState => ({
@@ -106,7 +107,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     else await runTurn(turn);
     current = null;
     turnsDone++;
-    if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsDone % TURNS_PER_RUN === 0)) {
+    turnsThisRun++;
+    if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsThisRun >= (input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN))) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof chatSession>({ ...input, keepaliveMs, turnsDone });
     }

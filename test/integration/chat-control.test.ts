@@ -136,7 +136,7 @@ describe('two API instances', () => {
         headers: { 'X-API-TOKEN': env.api.token, 'WEBSOCKET-SESSION-ID': ws.id },
         body: JSON.stringify({ message: 'from B' }),
       });
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(res.status).toBe(200);
       expect(responseText(await ws.replyEnded(body.payload.id))).toBe('Across instances.');
       // and a cancel sent to B stops a reply streaming through A
@@ -146,7 +146,7 @@ describe('two API instances', () => {
         headers: { 'X-API-TOKEN': env.api.token, 'WEBSOCKET-SESSION-ID': ws.id },
         body: JSON.stringify({ message: 'long one' }),
       });
-      const userMessageId = (await sent.json())[0]._id;
+      const userMessageId = ((await sent.json()) as any)[0]._id;
       await waitFor(() => ws.chunks.filter((c) => c.reply_to_message === userMessageId).length > 3);
       await fetch(`http://127.0.0.1:${b.apiPort}/chat/${body._id}/_cancel`, { method: 'POST', headers: { 'X-API-TOKEN': env.api.token } });
       expect(endReason(await ws.replyEnded(userMessageId))).toBe('user_cancelled');
@@ -189,10 +189,10 @@ describe('sessions', () => {
     const before = await env.api.server.deps.mongo.models.Session.countDocuments();
     const res = await postStream(env.api, '/chat/_create?assistant_id=missing', { message: 'hello' });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ status: 404, error: { reason: 'assistant [missing] is not found' } });
+    expect((await res.json()) as any).toEqual({ status: 404, error: { reason: 'assistant [missing] is not found' } });
     const noModel = (await env.api.request('POST', '/assistant/', { name: 'no model' })).body._id;
     const res2 = await postStream(env.api, `/chat/_create?assistant_id=${noModel}`, { message: 'hello' });
-    expect((await res2.json()).error.reason).toBe(`assistant [${noModel}] has no answering model configured. Please set it up first`);
+    expect(((await res2.json()) as any).error.reason).toBe(`assistant [${noModel}] has no answering model configured. Please set it up first`);
     expect(await env.api.server.deps.mongo.models.Session.countDocuments()).toBe(before);
   });
 

@@ -28,6 +28,7 @@ export interface ChatDeps {
   keys: BusKeys;
   temporal: Temporal;
   taskQueue: string;
+  turnsPerRun: number;
   logger: Logger;
 }
 
@@ -124,6 +125,7 @@ export class ChatService {
       sessionId: turn.sessionId,
       ownerId: turn.ownerId,
       keepaliveMs: parseDuration(String(assistant.keepalive ?? '30m'), 30 * 60_000),
+      turnsPerRun: this.deps.turnsPerRun,
     };
     const startWorkflowOperation = new WithStartWorkflowOperation(CHAT_SESSION_WORKFLOW, {
       workflowId: workflowIdForSession(turn.sessionId),
