@@ -4,6 +4,7 @@ import { createActivities } from './activities';
 import { CancelWatcher } from './bus/cancel';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
+import { RetrievalEngine } from './retrieval/engine';
 import { Config, loadConfig } from './config';
 import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
@@ -41,7 +42,15 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({ logger, models: mongo.models, redis, keys, cancels: new CancelWatcher(redis, keys, hub), publisher: config.stream }),
+    activities: createActivities({
+      logger,
+      models: mongo.models,
+      redis,
+      keys,
+      cancels: new CancelWatcher(redis, keys, hub),
+      publisher: config.stream,
+      retrieval: new RetrievalEngine(mongo.models, redis, keys),
+    }),
   });
   const run = worker.run().finally(async () => {
     await Promise.allSettled([connection.close(), hub.close(), mongo.close(), redis.quit()]);

@@ -1,120 +1,50 @@
-// The chat pipeline's activities: load the turn's context, stream the answer, finalize the reply.
-// Built by a factory over their clients; every chunk goes out through a ReplyPublisher.
-import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { presentAssistant } from '../api/routes/assistant/presenter';
+// The answer and finalize steps of a reply, and the durable repeat of a cancel.
+import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import { requestCancel } from '../bus/cancel';
-import type { CancelWatcher } from '../bus/cancel';
-import type { BusKeys } from '../bus/keys';
-import { PublisherOptions, ReplyPublisher } from '../bus/publisher';
-import type { Logger } from '../infra/logger';
-import type { Models } from '../models';
-import type { Redis } from '../infra/redis';
-import type { AnswerResult, HistoryEntry, MessageChunk, ReplyEndReason, Turn, TurnContext } from '../shared/chat';
-import { parseDuration } from '../shared/chat';
+import type { AnswerInputs, AnswerResult, MessageChunk, ReplyDetail, ReplyEndReason, Turn, TurnContext } from '../shared/chat';
+import { historyText } from '../shared/history';
 import { renderTemplate } from '../shared/template';
 import { isAbort, isPermanentProviderError, streamChat } from './llm';
+import { referencesFor } from './references';
+import { ChatActivityDeps, openPublisher, permanent, providerAccess } from './support';
 
-export interface ChatActivityDeps {
-  logger: Logger;
-  models: Models;
-  redis: Redis;
-  keys: BusKeys;
-  cancels: CancelWatcher;
-  publisher: PublisherOptions;
-}
-
-const HISTORY_TEXT_LIMIT = 1000;
-const DEFAULT_KEEPALIVE_MS = 30 * 60_000;
-const ANSWER_DEFAULTS = { temperature: 0.8, max_tokens: 1024 };
 export const CONTINUE_PROMPT = 'Continue your previous answer exactly where it stopped. Do not repeat anything already written.';
 
-/** The parts of a loaded assistant (defaults applied) the chat steps read. */
-interface AssistantView {
-  enabled?: boolean;
-  role_prompt: string;
-  keepalive?: string;
-  answering_model?: { provider_id?: string; name?: string; settings?: Record<string, unknown>; prompt?: { template?: string } };
-  chat_settings?: { history_message?: { number?: number } };
-}
-
 type FinalInput = AnswerResult | { reason: 'error'; error: string };
-
-function permanent(message: string, type = 'ChatConfigError'): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, type);
-}
 
 /** Chunks of one kind already published for this reply, joined: what the client has seen. */
 function textOf(chunks: MessageChunk[], type: 'think' | 'response'): string {
   return chunks.filter((c) => c.chunk_type === type && c.message_type === 'assistant').map((c) => c.message_chunk).join('');
 }
 
-function historyText(history: HistoryEntry[]): string {
-  if (history.length === 0) return '';
-  return `<conversation>\n${history.map((h) => `${h.role}: ${h.text}`).join('\n\n')}\n</conversation>`;
+/** The answer prompt's context (coco-api.md §5.4 step 8): conversation, references, tools output. */
+function answerContext(ctx: TurnContext, references: string, toolsOutput: string): string {
+  const conversation = historyText(ctx.history, ctx.summary);
+  return [
+    conversation && `\nConversation:\n${conversation}\n`,
+    references && `\nReferences:\n${references}\n`,
+    toolsOutput && `\nTools Output:\n${toolsOutput}\n`,
+  ]
+    .filter(Boolean)
+    .join('');
 }
 
 export function createChatActivities(deps: ChatActivityDeps) {
   const { models, redis, keys } = deps;
-  const openPublisher = (turn: Turn) => ReplyPublisher.open(redis, keys, turn, deps.publisher);
 
   return {
-    async loadContext(turn: Turn): Promise<TurnContext> {
-      const stored = await models.Assistant.findById(turn.assistantId).lean();
-      if (!stored) throw permanent(`assistant [${turn.assistantId}] is not found`);
-      const a = presentAssistant(stored) as unknown as AssistantView;
-      if (!a.enabled) throw permanent(`assistant [${turn.assistantId}] is not enabled`);
-      const m = a.answering_model ?? {};
-      if (!m.provider_id || !m.name) throw permanent(`assistant [${turn.assistantId}] has no answering model configured. Please set it up first`);
-      const provider = (await models.ModelProvider.findById(m.provider_id).lean()) as { enabled?: boolean; models?: unknown[] } | null;
-      if (!provider) throw permanent(`model provider [${m.provider_id}] is not found`);
-      if (!provider.enabled) throw permanent(`model provider [${m.provider_id}] is not enabled`);
-
-      // Settings: the assistant's value if set, else the provider's entry for that model, else the step default.
-      const fromProvider = ((provider.models ?? []) as Array<{ name: string; settings?: Record<string, unknown> }>).find((x) => x.name === m.name)?.settings ?? {};
-      const settings: Record<string, unknown> = { ...ANSWER_DEFAULTS };
-      for (const source of [fromProvider, m.settings ?? {}]) {
-        for (const [k, v] of Object.entries(source)) if (v !== 0 && v !== undefined && v !== null) settings[k] = v;
-      }
-
-      const n = a.chat_settings?.history_message?.number ?? 5;
-      const previous =
-        n > 0
-          ? ((await models.ChatMessage.find({ session_id: turn.sessionId, _id: { $ne: turn.userMessageId } })
-              .sort({ created: -1, _id: -1 })
-              .limit(n)
-              .lean()) as Array<{ type: string; message: string }>)
-          : [];
-      const history = previous
-        .reverse()
-        .filter((p) => p.type === 'user' || p.type === 'assistant')
-        .map((p) => ({
-          role: p.type as 'user' | 'assistant',
-          text: p.message.length > HISTORY_TEXT_LIMIT ? `${p.message.slice(0, HISTORY_TEXT_LIMIT)}...` : p.message,
-        }));
-
-      return {
-        assistantId: turn.assistantId,
-        rolePrompt: a.role_prompt,
-        answerTemplate: m.prompt?.template ?? '{{.query}}',
-        model: { providerId: m.provider_id, name: m.name, settings },
-        keepaliveMs: parseDuration(a.keepalive ?? '30m', DEFAULT_KEEPALIVE_MS),
-        history,
-      };
-    },
-
     /**
      * Streams the answer. A retried attempt (after a crash) reads what the client already received from
      * the reply's log, publishes nothing twice, and asks the model to continue from that text.
      */
-    async answer(turn: Turn, ctx: TurnContext): Promise<AnswerResult> {
-      const { publisher, logged } = await openPublisher(turn);
+    async answer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs = { docIds: [], deep: false, toolsOutput: '' }): Promise<AnswerResult> {
+      const { publisher, logged } = await openPublisher(deps, turn);
       let text = textOf(logged.chunks, 'response');
       let think = textOf(logged.chunks, 'think');
       const resumed = logged.chunks.some((c) => c.chunk_type === 'response');
       if (!resumed) await publisher.send('response', ''); // Coco's empty marker opens the answer
 
-      const provider = (await models.ModelProvider.findById(ctx.model.providerId).lean()) as { base_url?: string; api_key?: string } | null;
-      if (!provider) throw permanent(`model provider [${ctx.model.providerId}] is not found`);
+      const provider = await providerAccess(models, ctx.model.providerId);
 
       const abort = new AbortController();
       let cancelled = false;
@@ -125,10 +55,17 @@ export function createChatActivities(deps: ChatActivityDeps) {
       const onTemporalCancel = () => abort.abort();
       Context.current().cancellationSignal.addEventListener('abort', onTemporalCancel);
 
-      const context = ctx.history.length ? `\nConversation:\n${historyText(ctx.history)}\n` : '';
+      const references = await referencesFor(models, inputs.docIds, inputs.deep);
+      const vars = {
+        query: ctx.query,
+        context: answerContext(ctx, references, inputs.toolsOutput),
+        history: historyText(ctx.history, ctx.summary),
+        references,
+        tools_output: inputs.toolsOutput,
+      };
       const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [
         { role: 'system', content: ctx.rolePrompt },
-        { role: 'user', content: renderTemplate(ctx.answerTemplate, { query: turn.text, context, history: historyText(ctx.history) }) },
+        { role: 'user', content: renderTemplate(ctx.answerTemplate, vars) },
       ];
       if (text) messages.push({ role: 'assistant', content: text }, { role: 'user', content: CONTINUE_PROMPT });
 
@@ -144,8 +81,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       try {
         if (!cancelled) {
           await streamChat({
-            baseUrl: provider.base_url ?? '',
-            apiKey: provider.api_key ?? '',
+            baseUrl: provider.baseUrl,
+            apiKey: provider.apiKey,
             model: ctx.model.name,
             messages,
             settings: ctx.model.settings,
@@ -174,8 +111,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     /** Saves the assistant message under the id used in the chunks, then sends reply_end. Idempotent. */
-    async finalize(turn: Turn, result: FinalInput): Promise<{ lastSeq: number }> {
-      const { publisher, logged } = await openPublisher(turn);
+    async finalize(turn: Turn, result: FinalInput, steps: ReplyDetail[] = []): Promise<{ lastSeq: number }> {
+      const { publisher, logged } = await openPublisher(deps, turn);
       const ended = logged.chunks.some((c) => c.chunk_type === 'reply_end');
       const reason: ReplyEndReason = result.reason;
       const error = result.reason === 'error' ? (result as { error: string }).error : undefined;
@@ -183,9 +120,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
       const text = 'text' in result ? result.text || textOf(logged.chunks, 'response') : '';
       const think = 'think' in result ? result.think || textOf(logged.chunks, 'think') : textOf(logged.chunks, 'think');
 
-      const details: Array<Record<string, unknown>> = [];
+      const details: ReplyDetail[] = [...steps];
       if (think) details.push({ order: 50, type: 'think', description: think });
       details.push({ order: 99, type: 'reply_end', description: 'Processing completed', payload: { reason, ...(error !== undefined && { error }) } });
+      details.sort((x, y) => x.order - y.order);
       const now = new Date();
       const existing = (await models.ChatMessage.findById(turn.replyId).lean()) as { created?: Date } | null;
       await models.ChatMessage.replaceOne(

@@ -1,23 +1,19 @@
 // Activities are built by factories over their clients, so workers and tests choose the dependencies.
-import type { CancelWatcher } from '../bus/cancel';
-import type { BusKeys } from '../bus/keys';
-import type { PublisherOptions } from '../bus/publisher';
-import type { Logger } from '../infra/logger';
-import type { Models } from '../models';
-import type { Redis } from '../infra/redis';
 import { createChatActivities } from './chat';
+import { createContextActivities } from './context';
+import { createFollowupActivities } from './followups';
+import { createPipelineActivities } from './pipeline';
+import type { ChatActivityDeps } from './support';
 
-export interface ActivityDeps {
-  logger: Logger;
-  models: Models;
-  redis: Redis;
-  keys: BusKeys;
-  cancels: CancelWatcher;
-  publisher: PublisherOptions;
-}
+export type ActivityDeps = ChatActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createChatActivities(deps) };
+  return {
+    ...createContextActivities(deps),
+    ...createPipelineActivities(deps),
+    ...createChatActivities(deps),
+    ...createFollowupActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

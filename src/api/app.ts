@@ -17,6 +17,7 @@ import { systemRouter } from './routes/system/router';
 import { chatRouter } from './routes/chat/router';
 import { ChatService } from './chat/service';
 import { busKeys } from '../bus/keys';
+import { touchDatasource } from '../retrieval/engine';
 
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /provider/_info']);
 const isPublic = (ctx: AppContext) => PUBLIC_ROUTES.has(`${ctx.method} ${ctx.path}`);
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   app.proxy = false;
   const { models } = deps.mongo;
   const keys = busKeys(deps.config.redis.prefix);
+  const touch = (datasourceId: string) => touchDatasource(deps.redis, keys, datasourceId);
   const chat = new ChatService({ models, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, logger: deps.logger });
 
   app.use(requestLog(deps.logger));
@@ -50,8 +52,8 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
     authRouter(models),
     assistantRouter(models),
     modelProviderRouter(models),
-    datasourceRouter(models),
-    documentRouter(models),
+    datasourceRouter(models, touch),
+    documentRouter(models, touch),
     mcpServerRouter(models),
     chatRouter(models, chat, { redis: deps.redis, hub: deps.hub, keys }),
   ];

@@ -12,6 +12,8 @@ export function busKeys(prefix: string) {
     wsKey: (wsId: string) => `${prefix}ws:${wsId}`,
     /** Tells the instance holding a WebSocket to forward a reply to it. */
     wsChannel: (wsId: string) => `${prefix}wsattach:${wsId}`,
+    /** Bumped on every change to a datasource's documents; workers rebuild their index when it moves. */
+    datasourceVersion: (datasourceId: string) => `${prefix}dsver:${datasourceId}`,
     /** Duplicate-request throttle fingerprints. */
     throttleKey: (fingerprint: string) => `${prefix}throttle:${fingerprint}`,
   };

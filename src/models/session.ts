@@ -4,6 +4,9 @@ export const sessionSchema = baseSchema(
   {
     title: { type: String, default: '' },
     summary: { type: String, default: '' },
+    /** Messages created up to this time are covered by `summary` (history compression). */
+    summary_until: { type: Date, default: null },
+    title_generated: { type: Boolean, default: false },
     status: { type: String, default: 'active' },
     visible: { type: Boolean, default: true },
     manually_renamed_title: { type: Boolean, default: false },

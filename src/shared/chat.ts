@@ -39,6 +39,8 @@ export interface TurnParams {
   mcp: boolean;
   datasource: string[] | null;
   mcpServers: string[] | null;
+  /** Document filters from the request (category, tags, owner, ...), as ES clauses. */
+  filters?: unknown[];
 }
 
 export interface Turn extends ReplyRef {
@@ -46,6 +48,57 @@ export interface Turn extends ReplyRef {
   ownerId: string;
   text: string;
   params: TurnParams;
+  /** What the model gets as the query when it differs from the saved text (AI overview payloads). */
+  modelQuery?: string;
+  /** Search results given with the question (AI overview): saved as the reply's fetch_source detail. */
+  givenSources?: SourceRef[];
+}
+
+/** A document as cited in chunks and details. */
+export interface SourceRef {
+  id: string;
+  title: string;
+  url?: string;
+  icon?: string;
+  category?: string;
+  summary?: string;
+  updated?: string;
+  source?: { id?: string; type?: string; name?: string; icon?: string };
+}
+
+export interface QueryIntent {
+  category: string;
+  intent: string;
+  query: string[];
+  keyword: string[];
+  suggestion: string[];
+  need_plan_tasks: boolean;
+  need_call_tools: boolean;
+  need_network_search: boolean;
+}
+
+export interface PickedDoc {
+  id: string;
+  title: string;
+  explain: string;
+}
+
+/** A saved step of the reply (coco-api.md §6.2): 10 intent, 20 sources, 30 picks, 40 deep read, 50 think. */
+export interface ReplyDetail {
+  order: number;
+  type: string;
+  description?: string;
+  payload?: unknown;
+}
+
+export interface StepModel extends ModelRef {
+  template: string;
+}
+
+/** What retrieval may search for this turn, resolved from the assistant and the request. */
+export interface SearchScope {
+  datasourceIds: string[];
+  filters: unknown[];
 }
 
 export interface ChatSessionInput {
@@ -85,11 +138,33 @@ export interface HistoryEntry {
 /** What loadContext hands to the answer step; small, as it lands in workflow history. Never secrets. */
 export interface TurnContext {
   assistantId: string;
+  /** The user's text after input_preprocess_tpl. */
+  query: string;
   rolePrompt: string;
   answerTemplate: string;
   model: ModelRef;
   keepaliveMs: number;
   history: HistoryEntry[];
+  /** Summary of turns older than `history` (history compression). */
+  summary: string;
+  deepThink: boolean;
+  /** Null when retrieval is off for this turn. */
+  search: SearchScope | null;
+  pickDatasource: boolean;
+  pickTools: boolean;
+  intentModel: StepModel | null;
+  pickingModel: StepModel | null;
+  /** Datasources the intent step may choose from ("ID: …, Name: …, Description: …" lines). */
+  networkSources: string;
+  /** History compression: fold older turns into the summary once the history passes this many characters. */
+  compression: { threshold: number; enabled: boolean };
+}
+
+/** What the answer step cites: documents by id (content is read then), summaries only or in full. */
+export interface AnswerInputs {
+  docIds: string[];
+  deep: boolean;
+  toolsOutput: string;
 }
 
 export interface AnswerResult {

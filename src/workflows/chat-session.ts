@@ -11,21 +11,27 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ChatActivities } from '../activities/chat';
-import type { AnswerResult, ChatSessionInput, ChatSessionState, Turn } from '../shared/chat';
+import type { Activities } from '../activities';
+import type { AnswerInputs, AnswerResult, ChatSessionInput, ChatSessionState, ReplyDetail, Turn, TurnContext } from '../shared/chat';
 import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, stateQuery } from './definitions';
 
 const DEFAULT_TURNS_PER_RUN = 100;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
 
-const { loadContext, finalize, notifyCancel } = proxyActivities<ChatActivities>({
+const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
 
+// Steps that call a model: minutes at most, a few retries; a failure here never sinks the reply.
+const { analyzeIntent, retrieveDocuments, pickDocuments, deepRead, generateTitle, compressHistory } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+
 // The answer streams for minutes; a heartbeat timeout notices a dead worker quickly so another continues.
-const { answer } = proxyActivities<ChatActivities>({
+const { answer } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 5 },
@@ -79,21 +85,63 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   });
   setHandler(stateQuery, state);
 
-  async function runTurn(turn: Turn) {
+  /** The pipeline (coco-api.md §5.4): [intent] → [retrieve] → [pick → deep read] → answer → finalize. */
+  async function runTurn(turn: Turn): Promise<(() => Promise<void>) | undefined> {
     upsertSearchAttributes([{ key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId }]);
+    const steps: ReplyDetail[] = [];
     let result: AnswerResult | { reason: 'error'; error: string } = cancelled;
+    let context: TurnContext | undefined;
     try {
-      const context = await loadContext(turn);
+      context = await loadContext(turn);
       keepaliveMs = context.keepaliveMs;
-      if (cancelRequested) return await finalize(turn, cancelled);
-      const answering = answer(turn, context);
+      const inputs = await think(turn, context, steps);
+      if (cancelRequested) {
+        await finalize(turn, cancelled, steps);
+        return undefined;
+      }
+      const answering = answer(turn, context, inputs);
       // The durable half of cancel: the API's Redis notice is the fast path; this repeats it from here.
       void condition(() => cancelRequested).then(() => (current === turn ? notifyCancel(turn.replyId) : undefined));
       result = await answering;
     } catch (err) {
       result = { reason: 'error', error: errorText(err) };
     }
-    await finalize(turn, result);
+    await finalize(turn, result, steps);
+    const ctx = context;
+    return ctx && result.reason !== 'error' ? () => followUps(turn, ctx) : undefined;
+  }
+
+  /** The steps before the answer. Each adds its saved detail; cancel stops between steps. */
+  async function think(turn: Turn, ctx: TurnContext, steps: ReplyDetail[]): Promise<AnswerInputs> {
+    if (turn.givenSources) {
+      // AI overview: the search results came with the question.
+      steps.push(await publishGivenSources(turn));
+      return { docIds: [], deep: false, toolsOutput: '' };
+    }
+    let intent = null;
+    if (ctx.deepThink) {
+      const r = await analyzeIntent(turn, ctx);
+      intent = r.intent;
+      if (r.detail) steps.push(r.detail);
+    }
+    const wantsSearch = ctx.search && !(ctx.pickDatasource && intent && !intent.need_network_search);
+    if (!wantsSearch || cancelRequested) return { docIds: [], deep: false, toolsOutput: '' };
+    const retrieved = await retrieveDocuments(turn, ctx, intent);
+    steps.push(retrieved.detail);
+    if (!ctx.deepThink || retrieved.docs.length === 0 || cancelRequested) {
+      return { docIds: retrieved.docs.map((d) => d.id), deep: false, toolsOutput: '' };
+    }
+    const picking = await pickDocuments(turn, ctx, intent, retrieved.docs);
+    steps.push(picking.detail);
+    if (cancelRequested) return { docIds: [], deep: false, toolsOutput: '' };
+    const read = await deepRead(turn, picking.picked);
+    steps.push(read.detail);
+    return { docIds: picking.picked.map((p) => p.id), deep: true, toolsOutput: '' };
+  }
+
+  /** After reply_end: the title and the history summary. Failures are logged by Temporal, not fatal. */
+  async function followUps(turn: Turn, ctx: TurnContext) {
+    await Promise.all([generateTitle(turn, ctx).catch(() => null), compressHistory(turn, ctx).catch(() => false)]);
   }
 
   for (;;) {
@@ -103,9 +151,11 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     if (!turn) break; // closing with nothing queued
     current = turn;
     cancelRequested = false;
+    let followUp: (() => Promise<void>) | undefined;
     if (closing) await finalize(turn, cancelled); // queued behind a close: answered as cancelled
-    else await runTurn(turn);
+    else followUp = await runTurn(turn);
     current = null;
+    await followUp?.();
     turnsDone++;
     turnsThisRun++;
     if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsThisRun >= (input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN))) {

@@ -5,18 +5,28 @@ import WebSocket from 'ws';
 import type { MessageChunk } from '../../src/shared/chat';
 import { RunningWorker, startWorker } from '../../src/worker';
 import { startTestApi, TestApi } from './api';
-import { FakeLlm, startFakeLlm } from './fake-llm';
+import { SUMMARY_PROMPT, TITLE_PROMPT } from '../../src/activities/followups';
+import { FakeLlm, RecordedRequest, startFakeLlm, tokensOf } from './fake-llm';
 
 export interface ChatEnv {
   api: TestApi;
   llm: FakeLlm;
   worker: RunningWorker;
   env: Record<string, string>;
+  /** Requests that were not follow-ups (title, summary): the pipeline's own model calls. */
+  pipelineRequests(): RecordedRequest[];
   close(): Promise<void>;
 }
 
+const systemText = (r: RecordedRequest) => (r.body?.messages?.[0]?.role === 'system' ? String(r.body.messages[0].content) : '');
+export const isTitleRequest = (r: RecordedRequest) => systemText(r) === TITLE_PROMPT;
+export const isSummaryRequest = (r: RecordedRequest) => systemText(r) === SUMMARY_PROMPT;
+
 export async function startChatEnv(label: string, extraEnv: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<ChatEnv> {
   const llm = await startFakeLlm();
+  // Follow-up calls come after reply_end, at their own pace: they never take a test's queued scripts.
+  llm.routes.push({ match: isTitleRequest, script: () => ({ tokens: tokensOf('A generated title') }) });
+  llm.routes.push({ match: isSummaryRequest, script: () => ({ tokens: tokensOf('A running summary.') }) });
   const env: Record<string, string> = {
     COCO_LLM_BASE_URL: llm.url,
     COCO_LLM_API_KEY: 'sk-test-key-0123456789abcdef',
@@ -34,6 +44,7 @@ export async function startChatEnv(label: string, extraEnv: Record<string, strin
     llm,
     worker: worker as RunningWorker,
     env,
+    pipelineRequests: () => llm.requests.filter((r) => !isTitleRequest(r) && !isSummaryRequest(r)),
     async close() {
       await worker?.shutdown().catch(() => undefined);
       await api.close();

@@ -36,6 +36,8 @@ export interface RecordedRequest {
 export interface FakeLlm {
   url: string;
   requests: RecordedRequest[];
+  /** Requests these routes match are answered by them, before the queue (e.g. follow-up calls). */
+  routes: Array<{ match: (r: RecordedRequest) => boolean; script: (r: RecordedRequest) => Script }>;
   /** Scripts used in order; when none is queued, `fallback` answers. */
   queue: Script[];
   fallback: (req: RecordedRequest) => Script;
@@ -60,6 +62,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   const requests: RecordedRequest[] = [];
   const waiters: Array<{ predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }> = [];
   const sockets = new Set<import('node:net').Socket>();
+  const routes: FakeLlm['routes'] = [];
   const state: Pick<FakeLlm, 'queue' | 'fallback'> = {
     queue: [],
     fallback: () => ({ tokens: tokensOf('Hello from the test model.') }),
@@ -88,7 +91,8 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"message":"not found"}}');
         return;
       }
-      const script = state.queue.shift() ?? state.fallback(record);
+      const route = routes.find((r) => r.match(record));
+      const script = route ? route.script(record) : (state.queue.shift() ?? state.fallback(record));
       if (script.status) {
         res.writeHead(script.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `scripted failure ${script.status}`, type: 'test' } }));
         return;
@@ -138,6 +142,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   const llm: FakeLlm = {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    routes,
     get queue() {
       return state.queue;
     },

@@ -79,7 +79,7 @@ describe('NDJSON transport', () => {
     const lines = await readNdjson(await postStream(env.api, `/chat/${sessionId}/_chat`, { message: 'what word?' }));
     expect(lines[0]).toEqual([expect.objectContaining({ result: 'created', _source: expect.objectContaining({ message: 'what word?', session_id: sessionId }) })]);
     expect(responseText(lines.slice(1))).toBe('You said banana.');
-    const prompt = env.llm.requests.at(-1)!.body.messages.at(-1).content as string;
+    const prompt = env.pipelineRequests().at(-1)!.body.messages.at(-1).content as string;
     expect(prompt).toContain('user: remember the word banana');
     expect(prompt).toContain('assistant: First answer.');
     expect(prompt).toContain('what word?');

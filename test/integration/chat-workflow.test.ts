@@ -26,5 +26,10 @@ it('continues as new after the configured number of turns, keeping the count and
   expect(run2).not.toBe(run1);
   const third = await readNdjson(await postStream(env.api, `/chat/${sessionId}/_chat`, { message: 'turn 3' }));
   expect(responseText(third.slice(1))).toMatch(/^answer \d+$/);
-  expect(await handle().query(stateQuery)).toMatchObject({ status: 'idle', turnsDone: 3, current: null });
+  let state = await handle().query(stateQuery);
+  for (let i = 0; i < 100 && state.turnsDone < 3; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    state = await handle().query(stateQuery);
+  }
+  expect(state).toMatchObject({ status: 'idle', turnsDone: 3, current: null });
 });

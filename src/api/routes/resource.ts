@@ -27,6 +27,8 @@ export interface ResourceSpec<Input> {
   beforeReplace?(existing: Stored, next: Record<string, unknown>): void | Promise<void>;
   beforeDelete?(existing: Stored): void | Promise<void>;
   afterDelete?(existing: Stored): void | Promise<void>;
+  /** After any write: the stored object before (absent on create) and the fields after (absent on delete). */
+  afterChange?(before: Stored | undefined, after: Record<string, unknown> | undefined): void | Promise<void>;
 }
 
 export class Resource<Input> {
@@ -41,7 +43,9 @@ export class Resource<Input> {
   async insert(input: Input, id: string = newId()): Promise<Stored> {
     const fields = await this.spec.toStored(input);
     const created = await this.spec.model.create({ ...fields, _id: id });
-    return created.toObject() as Stored;
+    const stored = created.toObject() as Stored;
+    await this.spec.afterChange?.(undefined, stored);
+    return stored;
   }
 
   /** PUT semantics: the stored object is replaced; id and created are kept. */
@@ -52,6 +56,7 @@ export class Resource<Input> {
     await doc.validate();
     const replacement = { ...doc.toObject(), created: existing.created, updated: new Date() };
     await this.spec.model.replaceOne({ _id: existing._id }, replacement, { timestamps: false });
+    await this.spec.afterChange?.(existing, replacement);
   }
 
   create = async (ctx: AppContext) => {
@@ -75,6 +80,7 @@ export class Resource<Input> {
     await this.spec.beforeDelete?.(existing);
     await this.spec.model.deleteOne({ _id: existing._id });
     await this.spec.afterDelete?.(existing);
+    await this.spec.afterChange?.(existing, undefined);
     ctx.body = { _id: existing._id, result: 'deleted' };
   };
 

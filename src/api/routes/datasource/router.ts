@@ -3,7 +3,7 @@ import type { Models } from '../../../models';
 import type { AppContext, AppContextExt, AppState } from '../../context';
 import { validate } from '../../middleware/validate';
 import { Resource, Stored } from '../resource';
-import { documentResource } from '../document/router';
+import { documentResource, TouchDatasource } from '../document/router';
 import { DocumentInput } from '../document/schema';
 import { datasourceToStored, DATASOURCE_SEARCH_FIELDS, presentDatasource } from './presenter';
 import { DatasourceInput } from './schema';
@@ -12,7 +12,7 @@ function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number } | null)?.code === 11000;
 }
 
-export function datasourceRouter(models: Models) {
+export function datasourceRouter(models: Models, touch: TouchDatasource) {
   const datasources = new Resource<DatasourceInput>({
     what: 'datasource',
     model: models.Datasource,
@@ -22,8 +22,11 @@ export function datasourceRouter(models: Models) {
     async afterDelete(existing) {
       await models.Document.deleteMany({ 'source.id': existing._id });
     },
+    async afterChange(before, after) {
+      await touch(before?._id ?? String((after as { _id?: string })?._id ?? ''));
+    },
   });
-  const documents = documentResource(models);
+  const documents = documentResource(models, touch);
 
   /** Indexes a document into the datasource: the source is stamped from it; an existing doc_id is replaced. */
   const indexDocument = async (ctx: AppContext) => {

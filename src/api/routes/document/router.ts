@@ -7,7 +7,10 @@ import { Resource, Stored } from '../resource';
 import { documentToStored, DOCUMENT_SEARCH_FIELDS, presentDocument } from './presenter';
 import { DocumentInput } from './schema';
 
-export function documentResource(models: Models) {
+/** Called with a datasource id whenever one of its documents changes (workers rebuild their index). */
+export type TouchDatasource = (datasourceId: string) => Promise<void>;
+
+export function documentResource(models: Models, touch: TouchDatasource) {
   return new Resource<DocumentInput>({
     what: 'document',
     model: models.Document,
@@ -22,11 +25,15 @@ export function documentResource(models: Models) {
       return documentToStored(input);
     },
     present: presentDocument,
+    async afterChange(before, after) {
+      const ids = new Set([before?.source?.id, (after?.source as { id?: string } | undefined)?.id].filter(Boolean) as string[]);
+      for (const id of ids) await touch(id);
+    },
   });
 }
 
-export function documentRouter(models: Models) {
-  const documents = documentResource(models);
+export function documentRouter(models: Models, touch: TouchDatasource) {
+  const documents = documentResource(models, touch);
   const router = new Router<AppState, AppContextExt>({ prefix: '/document' });
   router
     .post('/', validate(DocumentInput), documents.create)

@@ -1,0 +1,129 @@
+// loadContext: everything a turn's steps need, resolved once: the assistant with its defaults, models
+// and their settings, the history (and its summary), and what retrieval may search. Small and secret-free,
+// since it lands in workflow history.
+import { presentAssistant } from '../api/routes/assistant/presenter';
+import type { HistoryEntry, ModelRef, SearchScope, StepModel, Turn, TurnContext } from '../shared/chat';
+import { parseDuration } from '../shared/chat';
+import { renderTemplate } from '../shared/template';
+import { ChatActivityDeps, permanent } from './support';
+
+const HISTORY_TEXT_LIMIT = 1000;
+const DEFAULT_KEEPALIVE_MS = 30 * 60_000;
+/** Per-step defaults when neither the assistant nor the provider sets a value (coco-api.md §5.1). */
+const STEP_DEFAULTS = {
+  answer: { temperature: 0.8, max_tokens: 1024 },
+  intent: { temperature: 0.8, max_tokens: 1024 },
+  picking: { max_tokens: 32768 },
+};
+
+interface ModelConfigView {
+  provider_id?: string;
+  name?: string;
+  settings?: Record<string, unknown>;
+  prompt?: { template?: string };
+}
+
+/** The parts of a loaded assistant (defaults applied) the chat steps read. */
+interface AssistantView {
+  enabled?: boolean;
+  type?: string;
+  role_prompt: string;
+  keepalive?: string;
+  answering_model?: ModelConfigView;
+  config?: { intent_analysis_model?: ModelConfigView; picking_doc_model?: ModelConfigView; pick_datasource?: boolean; pick_tools?: boolean } | null;
+  datasource?: { enabled?: boolean; ids?: string[]; filter?: unknown } | null;
+  chat_settings?: { input_preprocess_tpl?: string; history_message?: { number?: number; summary?: boolean; compression_threshold?: number } };
+}
+
+export function createContextActivities(deps: ChatActivityDeps) {
+  const { models } = deps;
+
+  /** Settings: the assistant's value when set (non-zero), else the provider's entry for the model, else the step default. */
+  async function resolveModel(m: ModelConfigView | undefined, defaults: Record<string, unknown>): Promise<ModelRef | null> {
+    if (!m?.provider_id || !m.name) return null;
+    const provider = (await models.ModelProvider.findById(m.provider_id).lean()) as { enabled?: boolean; models?: Array<{ name: string; settings?: Record<string, unknown> }> } | null;
+    if (!provider) throw permanent(`model provider [${m.provider_id}] is not found`);
+    if (provider.enabled === false) throw permanent(`model provider [${m.provider_id}] is not enabled`);
+    const settings: Record<string, unknown> = { ...defaults };
+    const fromProvider = (provider.models ?? []).find((x) => x.name === m.name)?.settings ?? {};
+    for (const source of [fromProvider, m.settings ?? {}]) {
+      for (const [k, v] of Object.entries(source)) if (v !== 0 && v !== undefined && v !== null) settings[k] = v;
+    }
+    return { providerId: m.provider_id, name: m.name, settings };
+  }
+
+  async function stepModel(m: ModelConfigView | undefined, fallback: ModelRef, defaults: Record<string, unknown>): Promise<StepModel> {
+    const ref = (await resolveModel(m, defaults)) ?? { ...fallback, settings: { ...fallback.settings, ...defaults } };
+    return { ...ref, template: m?.prompt?.template ?? '' };
+  }
+
+  async function searchScope(turn: Turn, a: AssistantView): Promise<{ scope: SearchScope | null; sources: string }> {
+    const ds = a.datasource;
+    if (!ds?.enabled || !ds.ids?.length) return { scope: null, sources: '' };
+    const allowed = await deps.retrieval.enabledDatasources(ds.ids);
+    // The request's pick narrows the assistant's datasources; without one, the assistant's apply.
+    const picked = turn.params.datasource;
+    const ids = (picked ? allowed.filter((d) => picked.includes(d.id)) : allowed).map((d) => d.id);
+    const sources = allowed.map((d) => `ID: ${d.id}, Name: ${d.name}, Description: ${d.description}`).join('\n');
+    if (!turn.params.search || ids.length === 0) return { scope: null, sources };
+    const filters = [...(ds.filter ? [ds.filter] : []), ...(turn.params.filters ?? [])];
+    return { scope: { datasourceIds: ids, filters }, sources };
+  }
+
+  async function history(turn: Turn, number: number): Promise<{ history: HistoryEntry[]; summary: string }> {
+    const session = (await models.Session.findById(turn.sessionId).lean()) as { summary?: string; summary_until?: Date | null } | null;
+    const summary = session?.summary ?? '';
+    if (number <= 0) return { history: [], summary };
+    const filter: Record<string, unknown> = { session_id: turn.sessionId, _id: { $ne: turn.userMessageId }, type: { $in: ['user', 'assistant'] } };
+    if (session?.summary_until) filter.created = { $gt: session.summary_until };
+    const previous = (await models.ChatMessage.find(filter).sort({ created: -1, _id: -1 }).limit(number).lean()) as Array<{ type: 'user' | 'assistant'; message: string }>;
+    return {
+      summary,
+      history: previous.reverse().map((p) => ({
+        role: p.type,
+        text: p.message.length > HISTORY_TEXT_LIMIT ? `${p.message.slice(0, HISTORY_TEXT_LIMIT)}...` : p.message,
+      })),
+    };
+  }
+
+  return {
+    async loadContext(turn: Turn): Promise<TurnContext> {
+      const stored = await models.Assistant.findById(turn.assistantId).lean();
+      if (!stored) throw permanent(`assistant [${turn.assistantId}] is not found`);
+      const a = presentAssistant(stored) as unknown as AssistantView;
+      if (!a.enabled) throw permanent(`assistant [${turn.assistantId}] is not enabled`);
+      const model = await resolveModel(a.answering_model, STEP_DEFAULTS.answer);
+      if (!model) throw permanent(`assistant [${turn.assistantId}] has no answering model configured. Please set it up first`);
+
+      const tpl = a.chat_settings?.input_preprocess_tpl ?? '';
+      const raw = turn.modelQuery ?? turn.text;
+      const query = tpl.trim() ? renderTemplate(tpl, { query: raw }) : raw;
+      // A deep_think assistant thinks deeply unless the request turns it off (design.md §2.1).
+      const deepThink = a.type === 'deep_think' && turn.params.deepThinking !== false;
+      const { scope, sources } = await searchScope(turn, a);
+      const { history: entries, summary } = await history(turn, a.chat_settings?.history_message?.number ?? 5);
+
+      return {
+        assistantId: turn.assistantId,
+        query,
+        rolePrompt: a.role_prompt,
+        answerTemplate: a.answering_model?.prompt?.template || '{{.query}}',
+        model,
+        keepaliveMs: parseDuration(a.keepalive ?? '30m', DEFAULT_KEEPALIVE_MS),
+        history: entries,
+        summary,
+        deepThink,
+        search: scope,
+        pickDatasource: a.config?.pick_datasource === true,
+        pickTools: a.config?.pick_tools === true,
+        intentModel: deepThink ? await stepModel(a.config?.intent_analysis_model, model, STEP_DEFAULTS.intent) : null,
+        pickingModel: deepThink ? await stepModel(a.config?.picking_doc_model, model, STEP_DEFAULTS.picking) : null,
+        networkSources: sources,
+        compression: {
+          threshold: a.chat_settings?.history_message?.compression_threshold ?? 1000,
+          enabled: a.chat_settings?.history_message?.summary !== false && (a.chat_settings?.history_message?.compression_threshold ?? 1000) > 0,
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Work after reply_end, never delaying it: the session's LLM title, and history compression.
+import type { Turn, TurnContext } from '../shared/chat';
+import { ChatActivityDeps, completeWithModel } from './support';
+
+export const TITLE_PROMPT = `Write a short title (at most 8 words) for this conversation, in the language of the user's message.
+Reply with the title only, without quotes or punctuation at the end.`;
+
+export const SUMMARY_PROMPT = `Update the running summary of a conversation with the new turns below. Keep every fact, decision,
+name and number the user may refer to later; drop small talk. Reply with the updated summary only, at most 300 words.`;
+
+/** Turns kept verbatim after a compression; older ones live on in the summary. */
+const KEEP_VERBATIM = 2;
+
+interface MessageLite {
+  _id: string;
+  type: string;
+  message: string;
+  created: Date;
+}
+
+export function createFollowupActivities(deps: ChatActivityDeps) {
+  const { models } = deps;
+  return {
+    /** After the session's first reply, an LLM title, unless the user renamed the session. */
+    async generateTitle(turn: Turn, ctx: TurnContext): Promise<string | null> {
+      const session = (await models.Session.findById(turn.sessionId).lean()) as { manually_renamed_title?: boolean; title_generated?: boolean } | null;
+      if (!session || session.manually_renamed_title || session.title_generated) return null;
+      const answers = await models.ChatMessage.countDocuments({ session_id: turn.sessionId, type: 'assistant' });
+      if (answers !== 1) return null;
+      const reply = (await models.ChatMessage.findById(turn.replyId).lean()) as { message?: string } | null;
+      const transcript = `user: ${turn.text.slice(0, 2000)}\n\nassistant: ${(reply?.message ?? '').slice(0, 2000)}`;
+      const raw = await completeWithModel(deps, ctx.model, [
+        { role: 'system', content: TITLE_PROMPT },
+        { role: 'user', content: transcript },
+      ]);
+      const title = raw.replace(/<think>[\s\S]*?<\/think>/g, '').trim().replace(/^["'“”]+|["'“”.。]+$/g, '').slice(0, 100);
+      if (!title) return null;
+      // Only if nobody renamed it meanwhile.
+      await models.Session.updateOne({ _id: turn.sessionId, manually_renamed_title: { $ne: true } }, { $set: { title, title_generated: true } });
+      return title;
+    },
+
+    /**
+     * When the history past the summary is longer than the threshold, older turns are folded into the
+     * session's summary, which is updated incrementally rather than recomputed.
+     */
+    async compressHistory(turn: Turn, ctx: TurnContext): Promise<boolean> {
+      const threshold = ctx.compression.threshold;
+      if (!ctx.compression.enabled) return false;
+      const session = (await models.Session.findById(turn.sessionId).lean()) as { summary?: string; summary_until?: Date | null } | null;
+      if (!session) return false;
+      const filter: Record<string, unknown> = { session_id: turn.sessionId, type: { $in: ['user', 'assistant'] } };
+      if (session.summary_until) filter.created = { $gt: session.summary_until };
+      const messages = (await models.ChatMessage.find(filter).sort({ created: 1, _id: 1 }).lean()) as MessageLite[];
+      const text = messages.map((m) => `${m.type}: ${m.message}`).join('\n\n');
+      if (text.length <= threshold || messages.length <= KEEP_VERBATIM * 2) return false;
+      const fold = messages.slice(0, messages.length - KEEP_VERBATIM * 2);
+      const turns = fold.map((m) => `${m.type}: ${m.message}`).join('\n\n');
+      const summary = await completeWithModel(deps, ctx.model, [
+        { role: 'system', content: SUMMARY_PROMPT },
+        { role: 'user', content: `Current summary:\n${session.summary || '(none yet)'}\n\nNew turns:\n${turns}` },
+      ]);
+      if (!summary.trim()) return false;
+      await models.Session.updateOne({ _id: turn.sessionId }, { $set: { summary: summary.trim(), summary_until: fold[fold.length - 1]!.created } });
+      return true;
+    },
+  };
+}

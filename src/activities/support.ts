@@ -1,0 +1,74 @@
+// What the chat activities share: their dependencies, permanent failures, provider lookup, and
+// running a pipeline step's model while streaming its tokens as chunks.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { CancelWatcher } from '../bus/cancel';
+import type { BusKeys } from '../bus/keys';
+import { PublisherOptions, ReplyPublisher } from '../bus/publisher';
+import type { Logger } from '../infra/logger';
+import type { Redis } from '../infra/redis';
+import type { Models } from '../models';
+import type { RetrievalEngine } from '../retrieval/engine';
+import type { ModelRef, ReplyRef } from '../shared/chat';
+import { ChatMessageParam, isPermanentProviderError, streamChat } from './llm';
+
+export interface ChatActivityDeps {
+  logger: Logger;
+  models: Models;
+  redis: Redis;
+  keys: BusKeys;
+  cancels: CancelWatcher;
+  publisher: PublisherOptions;
+  retrieval: RetrievalEngine;
+}
+
+export function permanent(message: string, type = 'ChatConfigError'): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, type);
+}
+
+export interface ProviderAccess {
+  baseUrl: string;
+  apiKey: string;
+}
+
+/** The provider's URL and key, read where they are used: secrets never travel through workflow history. */
+export async function providerAccess(models: Models, providerId: string): Promise<ProviderAccess> {
+  const p = (await models.ModelProvider.findById(providerId).lean()) as { base_url?: string; api_key?: string; enabled?: boolean } | null;
+  if (!p) throw permanent(`model provider [${providerId}] is not found`);
+  if (p.enabled === false) throw permanent(`model provider [${providerId}] is not enabled`);
+  return { baseUrl: p.base_url ?? '', apiKey: p.api_key ?? '' };
+}
+
+export function openPublisher(deps: ChatActivityDeps, ref: ReplyRef) {
+  return ReplyPublisher.open(deps.redis, deps.keys, ref, deps.publisher);
+}
+
+/** Runs one model call to completion (intent, picking, title, summary); streams its answer tokens if asked. */
+export async function completeWithModel(
+  deps: ChatActivityDeps,
+  model: ModelRef,
+  messages: ChatMessageParam[],
+  onToken?: (text: string) => void | Promise<void>,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<string> {
+  const access = await providerAccess(deps.models, model.providerId);
+  let text = '';
+  try {
+    await streamChat({
+      baseUrl: access.baseUrl,
+      apiKey: access.apiKey,
+      model: model.name,
+      messages,
+      settings: model.settings,
+      signal,
+      onDelta: (kind, delta) => {
+        if (kind !== 'response') return;
+        text += delta;
+        return onToken?.(delta);
+      },
+    });
+  } catch (err) {
+    if (isPermanentProviderError(err)) throw permanent(`model provider error: ${(err as Error).message}`, 'ProviderError');
+    throw err;
+  }
+  return text;
+}
