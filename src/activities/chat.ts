@@ -1,12 +1,12 @@
 // The answer and finalize steps of a reply, and the durable repeat of a cancel.
-import { activityInfo, Context, heartbeat } from '@temporalio/activity';
+import { activityInfo, Context } from '@temporalio/activity';
 import { requestCancel } from '../bus/cancel';
 import type { AnswerInputs, AnswerResult, MessageChunk, ReplyDetail, ReplyEndReason, Turn, TurnContext } from '../shared/chat';
 import { historyText } from '../shared/history';
 import { renderTemplate } from '../shared/template';
 import { isAbort, isPermanentProviderError, streamChat } from './llm';
 import { referencesFor } from './references';
-import { ChatActivityDeps, openPublisher, permanent, providerAccess } from './support';
+import { ChatActivityDeps, openPublisher, permanent, providerAccess, withHeartbeat } from './support';
 
 export const CONTINUE_PROMPT = 'Continue your previous answer exactly where it stopped. Do not repeat anything already written.';
 
@@ -69,18 +69,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
       ];
       if (text) messages.push({ role: 'assistant', content: text }, { role: 'user', content: CONTINUE_PROMPT });
 
-      let lastBeat = 0;
-      const beat = () => {
-        const now = Date.now();
-        if (now - lastBeat < 1000) return;
-        lastBeat = now;
-        heartbeat({ lastSeq: publisher.lastSeq, chars: text.length });
-      };
-      heartbeat({ lastSeq: publisher.lastSeq, chars: text.length, attempt: activityInfo().attempt });
-
+      const progress = () => ({ lastSeq: publisher.lastSeq, chars: text.length, attempt: activityInfo().attempt });
       try {
         if (!cancelled) {
-          await streamChat({
+          await withHeartbeat(() => streamChat({
             baseUrl: provider.baseUrl,
             apiKey: provider.apiKey,
             model: ctx.model.name,
@@ -90,10 +82,9 @@ export function createChatActivities(deps: ChatActivityDeps) {
             onDelta: (kind, delta) => {
               if (kind === 'think') think += delta;
               else text += delta;
-              beat();
               return publisher.delta(kind, delta);
             },
-          });
+          }), progress);
         }
       } catch (err) {
         if (!(isAbort(err) && cancelled)) {

@@ -6,7 +6,7 @@ import { historyText } from '../shared/history';
 import { renderTemplate } from '../shared/template';
 import { rfc3339 } from '../shared/time';
 import { parseIntent, parsePicks } from './parse';
-import { ChatActivityDeps, completeWithModel, openPublisher } from './support';
+import { ChatActivityDeps, completeWithModel, openPublisher, withHeartbeat } from './support';
 
 /** Coco sliced fetch_source at 512 bytes; we slice at 512 characters, never inside one. */
 export const SOURCE_SLICE = 512;
@@ -79,12 +79,15 @@ export function createPipelineActivities(deps: ChatActivityDeps) {
     async retrieveDocuments(turn: Turn, ctx: TurnContext, intent: QueryIntent | null): Promise<Retrieved> {
       const scope = ctx.search;
       if (!scope) return { docs: [], detail: sourcesDetail([]) };
-      const found = await deps.retrieval.search({
-        datasourceIds: scope.datasourceIds,
-        queries: [ctx.query, ...(intent?.query ?? []), ...(intent?.keyword ?? [])],
-        filters: scope.filters,
-        size: ctx.deepThink ? DEEP_SIZE : SIMPLE_SIZE,
-      });
+      // Building a large index can take a while: heartbeat meanwhile.
+      const found = await withHeartbeat(() =>
+        deps.retrieval.search({
+          datasourceIds: scope.datasourceIds,
+          queries: [ctx.query, ...(intent?.query ?? []), ...(intent?.keyword ?? [])],
+          filters: scope.filters,
+          size: ctx.deepThink ? DEEP_SIZE : SIMPLE_SIZE,
+        }),
+      );
       const docs: SourceRef[] = found.map((d) => ({
         id: d.id,
         title: d.title,

@@ -1,6 +1,6 @@
 // What the chat activities share: their dependencies, permanent failures, provider lookup, and
 // running a pipeline step's model while streaming its tokens as chunks.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CancelWatcher } from '../bus/cancel';
 import type { BusKeys } from '../bus/keys';
 import { PublisherOptions, ReplyPublisher } from '../bus/publisher';
@@ -53,7 +53,7 @@ export async function completeWithModel(
   const access = await providerAccess(deps.models, model.providerId);
   let text = '';
   try {
-    await streamChat({
+    await withHeartbeat(() => streamChat({
       baseUrl: access.baseUrl,
       apiKey: access.apiKey,
       model: model.name,
@@ -65,10 +65,30 @@ export async function completeWithModel(
         text += delta;
         return onToken?.(delta);
       },
-    });
+    }));
   } catch (err) {
     if (isPermanentProviderError(err)) throw permanent(`model provider error: ${(err as Error).message}`, 'ProviderError');
     throw err;
   }
   return text;
+}
+
+/**
+ * Heartbeats every 2 s while `work` runs, so a dead worker is noticed within the heartbeat timeout
+ * while a model that thinks silently for a long time is not. Outside an activity it just runs `work`.
+ */
+export async function withHeartbeat<T>(work: () => Promise<T>, details: () => unknown = () => undefined): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return work();
+  }
+  const timer = setInterval(() => ctx!.heartbeat(details()), 2000);
+  ctx.heartbeat(details());
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }

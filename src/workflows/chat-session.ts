@@ -24,16 +24,18 @@ const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivi
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
 
-// Steps that call a model: minutes at most, a few retries; a failure here never sinks the reply.
+// Steps that call a model: minutes at most, a few retries. They heartbeat while waiting for the model,
+// so a dead worker's step is retried elsewhere within seconds.
 const { analyzeIntent, retrieveDocuments, pickDocuments, deepRead, generateTitle, compressHistory } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 
 // The answer streams for minutes; a heartbeat timeout notices a dead worker quickly so another continues.
 const { answer } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '5 seconds',
+  heartbeatTimeout: '6 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 5 },
 });
 

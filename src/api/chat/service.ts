@@ -7,7 +7,7 @@ import type { Models } from '../../models';
 import type { Redis } from '../../infra/redis';
 import type { Temporal } from '../../infra/temporal';
 import type { Logger } from '../../infra/logger';
-import { ChatSessionInput, ChatSessionState, parseDuration, Turn, TurnParams, workflowIdForSession } from '../../shared/chat';
+import { ChatSessionInput, ChatSessionState, parseDuration, SourceRef, Turn, TurnParams, workflowIdForSession } from '../../shared/chat';
 import { newId } from '../../shared/ids';
 import {
   ASSISTANT_ID_ATTRIBUTE,
@@ -40,6 +40,8 @@ export interface StartTurn {
   attachments: string[];
   params: TurnParams;
   wsId?: string;
+  modelQuery?: string;
+  givenSources?: SourceRef[];
 }
 
 class AssistantNotFoundError extends HttpError {
@@ -106,6 +108,8 @@ export class ChatService {
       ownerId: t.user.id,
       text: t.text,
       params: t.params,
+      ...(t.modelQuery !== undefined && { modelQuery: t.modelQuery }),
+      ...(t.givenSources !== undefined && { givenSources: t.givenSources }),
     };
     try {
       await this.sendTurn(turn, t.assistant);

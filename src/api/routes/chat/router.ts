@@ -13,7 +13,7 @@ import { duplicateThrottle } from '../../middleware/throttle';
 import { validate } from '../../middleware/validate';
 import type { Stored } from '../resource';
 import { MESSAGE_SEARCH_FIELDS, presentMessage, presentSession, SESSION_SEARCH_FIELDS } from './presenter';
-import { SendBody, SessionUpdate, turnParams } from './schema';
+import { overviewPayload, SendBody, SessionUpdate, turnParams } from './schema';
 
 /** A saved reply as chunks: its text, then reply_end with the saved reason. */
 function savedReplyChunks(saved: Stored): MessageChunk[] {
@@ -37,8 +37,11 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
     const input = ctx.state.input as SendBody;
     const { assistantId: fromQuery, params } = turnParams(ctx.query as QueryParams);
     const assistantId = mode === 'ask' ? (ctx.params.id as string) : fromQuery;
-    const text = input.message.trim();
+    let text = input.message.trim();
     if (mode === 'ask' && !text) throw new BadRequestError('message is empty');
+    const overview = mode === 'ask' ? overviewPayload(text) : undefined;
+    const modelQuery = overview ? text : undefined;
+    if (overview) text = overview.query;
     const wsId = mode === 'ws' ? wsIdOf(ctx) : undefined;
     const assistant = text || mode === 'stream' ? await chat.checkTurn(assistantId, wsId, mode === 'ws') : undefined;
     const session = await chat.createSession(userOf(ctx), text, mode !== 'ask');
@@ -49,7 +52,7 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
     }
     let started;
     try {
-      started = await chat.startTurn({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId });
+      started = await chat.startTurn({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId, modelQuery, givenSources: overview?.sources });
     } catch (err) {
       await models.Session.deleteOne({ _id: session._id }); // nothing half-done remains
       throw err;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BadRequestError } from '../../errors';
-import type { TurnParams } from '../../../shared/chat';
+import type { SourceRef, TurnParams } from '../../../shared/chat';
 
 export const MAX_MESSAGE_CHARS = 100_000;
 
@@ -37,6 +37,25 @@ function ids(q: Query, name: string): string[] | null {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** Document filters a request may add (coco-api.md §3.2), as ES clauses on document fields. */
+function documentFilters(q: Query): unknown[] {
+  const out: unknown[] = [];
+  const terms: Array<[string, string]> = [
+    ['category', 'category'],
+    ['subcategory', 'subcategory'],
+    ['rich_category', 'rich_categories.key'],
+    ['username', 'owner.username'],
+    ['userid', 'owner.userid'],
+  ];
+  for (const [param, field] of terms) {
+    const v = one(q, param)?.trim();
+    if (v) out.push({ term: { [field]: v } });
+  }
+  const tags = ids(q, 'tags');
+  if (tags) out.push({ terms: { tags } });
+  return out;
+}
+
 /** The RAG context of a chat request (coco-api.md §3.2). */
 export function turnParams(q: Query): { assistantId: string; params: TurnParams } {
   return {
@@ -47,6 +66,45 @@ export function turnParams(q: Query): { assistantId: string; params: TurnParams 
       mcp: flag(q, 'mcp') ?? false,
       datasource: ids(q, 'datasource'),
       mcpServers: ids(q, 'mcp_servers'),
+      filters: documentFilters(q),
     },
   };
+}
+
+/**
+ * AI overview (`_ask`): the message may be a JSON string {"query": "...", "result": {...search hits...}}.
+ * Then only the query is saved as the user's text, the whole payload goes to the model, and the hits
+ * become the reply's sources.
+ */
+export function overviewPayload(message: string): { query: string; sources: SourceRef[] } | undefined {
+  if (!message.trimStart().startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  const o = parsed as { query?: unknown; result?: unknown };
+  if (typeof o?.query !== 'string' || !o.query.trim()) return undefined;
+  const hits = hitsOf(o.result);
+  return { query: o.query.trim(), sources: hits.slice(0, 50) };
+}
+
+function hitsOf(result: unknown): SourceRef[] {
+  const r = result as { hits?: { hits?: unknown[] } | unknown[]; documents?: unknown[] } | unknown[] | undefined;
+  const list = Array.isArray(r) ? r : Array.isArray(r?.hits) ? r.hits : Array.isArray((r?.hits as { hits?: unknown[] })?.hits) ? (r!.hits as { hits: unknown[] }).hits : Array.isArray(r?.documents) ? r.documents : [];
+  return list.flatMap((h) => {
+    const src = ((h as { _source?: unknown })?._source ?? h) as Record<string, unknown>;
+    const id = String(src?.id ?? (h as { _id?: unknown })?._id ?? '');
+    if (!id) return [];
+    return [{
+      id,
+      title: String(src.title ?? ''),
+      url: typeof src.url === 'string' ? src.url : '',
+      icon: typeof src.icon === 'string' ? src.icon : '',
+      category: typeof src.category === 'string' ? src.category : '',
+      summary: typeof src.summary === 'string' ? src.summary.slice(0, 500) : '',
+      source: (src.source as SourceRef['source']) ?? {},
+    }];
+  });
 }
