@@ -1,7 +1,7 @@
 // The reply pipeline's thinking steps, each its own activity so a crash resumes at the step:
 // analyzeIntent → retrieveDocuments → pickDocuments → deepRead (coco-api.md §5.4 steps 3, 5, 6, 7).
 import { DEFAULT_INTENT_TEMPLATE, DEFAULT_PICKING_TEMPLATE } from '../shared/prompts';
-import type { PickedDoc, QueryIntent, ReplyDetail, SourceRef, Turn, TurnContext } from '../shared/chat';
+import type { ChunkType, PickedDoc, QueryIntent, ReplyDetail, SourceRef, Turn, TurnContext } from '../shared/chat';
 import { historyText } from '../shared/history';
 import { renderTemplate } from '../shared/template';
 import { rfc3339 } from '../shared/time';
@@ -36,9 +36,18 @@ export function sourcesDetail(docs: SourceRef[]): ReplyDetail {
 
 /** The fetch_source chunks: `<Payload total=N>[…]</Payload>`, in slices. */
 export async function publishSources(deps: ChatActivityDeps, turn: Turn, docs: SourceRef[]): Promise<void> {
-  const { publisher } = await openPublisher(deps, turn);
   const list = docs.map((d) => ({ id: d.id, title: d.title, source: d.source ?? {}, icon: d.icon ?? '', url: d.url ?? '' }));
-  for (const slice of sliceChars(`<Payload total=${docs.length}>${JSON.stringify(list)}</Payload>`, SOURCE_SLICE)) await publisher.send('fetch_source', slice);
+  await publishOnce(deps, turn, 'fetch_source', sliceChars(`<Payload total=${docs.length}>${JSON.stringify(list)}</Payload>`, SOURCE_SLICE));
+}
+
+/**
+ * Publishes a step's fixed chunks; a retried step sends only those its earlier attempt did not
+ * (the chunks are the same each time, so the client sees each once).
+ */
+async function publishOnce(deps: ChatActivityDeps, turn: Turn, type: ChunkType, texts: string[]): Promise<void> {
+  const { publisher, logged } = await openPublisher(deps, turn);
+  const already = logged.chunks.filter((c) => c.chunk_type === type).length;
+  for (const text of texts.slice(already)) await publisher.send(type, text);
   await publisher.flush();
 }
 
@@ -47,7 +56,7 @@ export function createPipelineActivities(deps: ChatActivityDeps) {
     /** AI overview: the search results the client sent become the reply's sources. */
     async publishGivenSources(turn: Turn): Promise<ReplyDetail> {
       const docs = turn.givenSources ?? [];
-      if (!(await alreadyPublished(deps, turn, 'fetch_source'))) await publishSources(deps, turn, docs);
+      await publishSources(deps, turn, docs);
       return sourcesDetail(docs);
     },
 
@@ -55,13 +64,8 @@ export function createPipelineActivities(deps: ChatActivityDeps) {
     async analyzeIntent(turn: Turn, ctx: TurnContext): Promise<{ intent: QueryIntent | null; detail: ReplyDetail | null }> {
       const model = ctx.intentModel;
       if (!model) return { intent: null, detail: null };
+      // A retried step runs the model again; clients read the last <JSON> block of the step's tokens.
       const { publisher } = await openPublisher(deps, turn);
-      if (publisher.lastSeq > 0 && (await alreadyPublished(deps, turn, 'query_intent'))) {
-        // A retry after the intent was fully streamed: parse what the client already has.
-        const text = (await loggedText(deps, turn, 'query_intent')) ?? '';
-        const intent = parseIntent(text) ?? null;
-        return { intent, detail: intent && { order: 10, type: 'query_intent', description: '', payload: intent } };
-      }
       const prompt = renderTemplate(model.template || DEFAULT_INTENT_TEMPLATE, {
         query: ctx.query,
         history: historyText(ctx.history, ctx.summary),
@@ -98,22 +102,20 @@ export function createPipelineActivities(deps: ChatActivityDeps) {
         updated: d.updated ? rfc3339(d.updated) : undefined,
         source: d.source,
       }));
-      if (!(await alreadyPublished(deps, turn, 'fetch_source'))) await publishSources(deps, turn, docs);
+      await publishSources(deps, turn, docs);
       return { docs, detail: sourcesDetail(docs) };
     },
 
     /** The picking model chooses ≤ 5 candidates; only candidate ids count. Unusable output keeps the top 5. */
     async pickDocuments(turn: Turn, ctx: TurnContext, intent: QueryIntent | null, docs: SourceRef[]): Promise<{ picked: PickedDoc[]; detail: ReplyDetail }> {
       const candidates = new Map(docs.map((d) => [d.id, d.title]));
-      const { publisher } = await openPublisher(deps, turn);
-      let text = (await alreadyPublished(deps, turn, 'pick_source')) ? ((await loggedText(deps, turn, 'pick_source')) ?? '') : undefined;
-      if (text === undefined) {
-        await publisher.send('pick_source', ''); // Coco's empty marker
-        const list = docs.map((d) => JSON.stringify({ id: d.id, title: d.title, updated: d.updated, category: d.category, summary: d.summary, url: d.url })).join('\n');
-        const prompt = renderTemplate(ctx.pickingModel?.template || DEFAULT_PICKING_TEMPLATE, { query: ctx.query, intent: intent ? JSON.stringify(intent) : '', docs: list });
-        text = await completeWithModel(deps, ctx.pickingModel ?? { ...ctx.model }, [{ role: 'user', content: prompt }], (t) => publisher.delta('pick_source', t));
-        await publisher.flush();
-      }
+      const { publisher, logged } = await openPublisher(deps, turn);
+      // Coco's empty marker, once; a retried step runs the model again (clients read the last <JSON> block).
+      if (!logged.chunks.some((c) => c.chunk_type === 'pick_source')) await publisher.send('pick_source', '');
+      const list = docs.map((d) => JSON.stringify({ id: d.id, title: d.title, updated: d.updated, category: d.category, summary: d.summary, url: d.url })).join('\n');
+      const prompt = renderTemplate(ctx.pickingModel?.template || DEFAULT_PICKING_TEMPLATE, { query: ctx.query, intent: intent ? JSON.stringify(intent) : '', docs: list });
+      const text = await completeWithModel(deps, ctx.pickingModel ?? { ...ctx.model }, [{ role: 'user', content: prompt }], (t) => publisher.delta('pick_source', t));
+      await publisher.flush();
       let picked = parsePicks(text, candidates, MAX_PICKS);
       if (!picked) {
         deps.logger.warn({ reply_id: turn.replyId }, 'picking output could not be parsed; keeping the best-ranked documents');
@@ -125,27 +127,8 @@ export function createPipelineActivities(deps: ChatActivityDeps) {
     /** One deep_read chunk per picked document; the answer step reads their full content. */
     async deepRead(turn: Turn, picked: PickedDoc[]): Promise<{ detail: ReplyDetail }> {
       const lines = picked.map((p) => `Obtaining and analyzing documents in depth:  ${p.title}\n`);
-      if (!(await alreadyPublished(deps, turn, 'deep_read'))) {
-        const { publisher } = await openPublisher(deps, turn);
-        for (const line of lines) await publisher.send('deep_read', line);
-        await publisher.flush();
-      }
+      await publishOnce(deps, turn, 'deep_read', lines);
       return { detail: { order: 40, type: 'deep_read', description: lines.join('') } };
     },
   };
-}
-
-async function loggedChunks(deps: ChatActivityDeps, turn: Turn, type: string) {
-  const { logged } = await openPublisher(deps, turn);
-  return logged.chunks.filter((c) => c.chunk_type === type);
-}
-
-/** Whether a step's chunks are already in the reply's log (a retried step must not send them twice). */
-async function alreadyPublished(deps: ChatActivityDeps, turn: Turn, type: string): Promise<boolean> {
-  return (await loggedChunks(deps, turn, type)).length > 0;
-}
-
-async function loggedText(deps: ChatActivityDeps, turn: Turn, type: string): Promise<string | undefined> {
-  const chunks = await loggedChunks(deps, turn, type);
-  return chunks.length ? chunks.map((c) => c.message_chunk).join('') : undefined;
 }

@@ -41,6 +41,12 @@ afterAll(async () => {
   await env.close();
 });
 
+afterEach(() => {
+  // each test's workers are done with
+  for (const w of workers.splice(0)) w.kill('SIGKILL');
+  env.llm.routes.splice(0, env.llm.routes.length - 2); // keep chat-env's follow-up routes
+});
+
 it('continues an answer on another worker after SIGKILL, without repeating text', async () => {
   const full = tokensOf(Array.from({ length: 150 }, (_, i) => `word${i}`).join(' '));
   const fullText = full.join('');
@@ -79,5 +85,36 @@ it('continues an answer on another worker after SIGKILL, without repeating text'
   expect(continuation).toHaveLength(1);
   const history = await env.api.request('GET', `/chat/${res.body._id}/_history`);
   expect(history.body.hits.hits[1]._source.message).toBe(fullText);
+  ws.close();
+}, 120_000);
+
+it('a worker killed after intent analysis resumes at the next step, without calling the intent model again', async () => {
+  const kb = (await env.api.request('POST', '/datasource/', { name: 'kb' })).body._id;
+  for (let i = 0; i < 8; i++) await env.api.request('POST', `/datasource/${kb}/_doc`, { title: `Durable note ${i}`, content: `durable execution note ${i}` });
+  const a = (await env.api.request('POST', '/assistant/', { name: 'deep', type: 'deep_think', datasource: { ids: [kb] }, answering_model: { provider_id: 'coco', name: 'test-model' } })).body._id;
+  const isIntent = (r: any) => String(r.body.messages.at(-1)?.content).includes('Reply with one JSON object inside <JSON>');
+  const isPicking = (r: any) => String(r.body.messages.at(-1)?.content).includes('Choose at most 5 documents');
+  env.llm.routes.unshift(
+    { match: isIntent, script: () => ({ tokens: tokensOf('<JSON>{"intent":"durability","query":["durable execution"],"keyword":["durable"]}</JSON>') }) },
+    // picking is slow, so the worker dies inside it, after intent analysis finished
+    { match: isPicking, script: () => ({ tokens: tokensOf('<JSON>[] </JSON>'), delayMs: 3000 }) },
+  );
+  env.llm.fallback = () => ({ tokens: tokensOf('Durable answer.') });
+
+  const first = await startWorkerProcess();
+  const ws = await connectWs(`ws://127.0.0.1:${env.api.server.apiPort}/ws`, env.api.token);
+  const res = await env.api.request('POST', `/chat/_new?assistant_id=${a}&search=true`, { message: 'tell me about durable execution' }, { 'WEBSOCKET-SESSION-ID': ws.id });
+  const userMessageId = res.body.payload.id;
+  await env.llm.waitForRequest(isPicking, 30_000);
+  first.kill('SIGKILL');
+
+  await startWorkerProcess();
+  const chunks = await ws.replyEnded(userMessageId, 60_000);
+  expect(endReason(chunks)).toBe('completed');
+  expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i + 1));
+  expect(env.llm.requests.filter(isIntent)).toHaveLength(1); // the intent step's result came from workflow history
+  expect(env.llm.requests.filter(isPicking).length).toBeGreaterThanOrEqual(2); // the interrupted step ran again
+  expect(chunks.filter((c) => c.chunk_type === 'pick_source' && c.message_chunk === '')).toHaveLength(1); // its marker sent once
+  expect(responseText(chunks)).toBe('Durable answer.');
   ws.close();
 }, 120_000);
