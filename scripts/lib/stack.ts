@@ -51,6 +51,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       if (t.dbFile) args.push('--db-filename', t.dbFile);
       for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
       args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+      // The dev server's default task-dispatch poll limit (20/s) adds 30-40 ms to every step once chats
+      // are busy; a chat reply is a chain of short steps, so lift it.
+      args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=10000');
+      args.push('--dynamic-config-value', 'history.timerProcessorMaxPollRPS=10000');
       procs.push(launch('temporal', temporalBin, args, opts.dataDir, { TEMPORAL_VERSION_CHECK_DISABLED: '1' }));
       waits.push(waitFor('Temporal', () => temporalServing(`127.0.0.1:${t.port}`), procs.at(-1)!));
     }
@@ -96,8 +100,8 @@ function stopProc(p: Proc): Promise<void> {
 async function waitFor(name: string, ready: () => Promise<boolean>, proc: Proc, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) {
-      throw new Error(`${name} exited with code ${proc.child.exitCode}; see ${proc.logFile}:\n${tailOf(proc.logFile)}`);
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(`${name} exited with ${proc.child.signalCode ?? `code ${proc.child.exitCode}`}; see ${proc.logFile}:\n${tailOf(proc.logFile)}`);
     }
     if (await ready()) return;
     await new Promise((r) => setTimeout(r, 200));

@@ -116,25 +116,26 @@ export function createChatActivities(deps: ChatActivityDeps) {
       details.push({ order: 99, type: 'reply_end', description: 'Processing completed', payload: { reason, ...(error !== undefined && { error }) } });
       details.sort((x, y) => x.order - y.order);
       const now = new Date();
-      const existing = (await models.ChatMessage.findById(turn.replyId).lean()) as { created?: Date } | null;
-      await models.ChatMessage.replaceOne(
+      // One upsert: `created` is set only when the message is first written (a retried finalize keeps it).
+      await models.ChatMessage.updateOne(
         { _id: turn.replyId },
         {
-          _id: turn.replyId,
-          type: 'assistant',
-          session_id: turn.sessionId,
-          assistant_id: turn.assistantId,
-          message: errorMessage ?? text,
-          reply_to_message: turn.userMessageId,
-          details,
-          owner_id: turn.ownerId,
-          from: '',
-          to: '',
-          attachments: [],
-          up_vote: 0,
-          down_vote: 0,
-          created: existing?.created ?? now,
-          updated: now,
+          $set: {
+            type: 'assistant',
+            session_id: turn.sessionId,
+            assistant_id: turn.assistantId,
+            message: errorMessage ?? text,
+            reply_to_message: turn.userMessageId,
+            details,
+            owner_id: turn.ownerId,
+            from: '',
+            to: '',
+            attachments: [],
+            up_vote: 0,
+            down_vote: 0,
+            updated: now,
+          },
+          $setOnInsert: { created: now },
         },
         { upsert: true, timestamps: false },
       );

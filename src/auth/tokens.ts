@@ -32,8 +32,30 @@ export async function storeToken(models: Models, token: string, user: User, name
   });
 }
 
+/**
+ * Token → user lookups are cached for a few seconds: every request and chunk stream needs one, and the
+ * embedded database serialises reads. A deleted token stops working here at once and elsewhere within TTL.
+ */
+const CACHE_TTL_MS = 5000;
+const cache = new Map<string, { user: User | undefined; until: number }>();
+
+export function forgetCachedTokens(): void {
+  cache.clear();
+}
+
 export async function userForToken(models: Models, token: string): Promise<User | undefined> {
   if (!token || token.length > 512) return undefined;
+  const key = hashToken(token);
+  const hit = cache.get(key);
+  if (hit && hit.until > Date.now()) return hit.user;
+  const user = await lookupToken(models, token);
+  if (cache.size > 10_000) cache.clear();
+  // Unknown tokens are not cached: a token created a moment later must work at once.
+  if (user) cache.set(key, { user, until: Date.now() + CACHE_TTL_MS });
+  return user;
+}
+
+async function lookupToken(models: Models, token: string): Promise<User | undefined> {
   const doc = (await models.ApiToken.findOne({ hash: hashToken(token) }).lean()) as { user_id: string; username: string; roles: string[]; expire_at: Date | null } | null;
   if (!doc) return undefined;
   if (doc.expire_at && doc.expire_at.getTime() < Date.now()) return undefined;

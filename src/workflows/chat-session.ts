@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -19,7 +20,14 @@ const DEFAULT_TURNS_PER_RUN = 100;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
 
-const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
+// loadContext runs as a local activity: it is a few quick reads, and skipping a task round trip
+// shortens the time to the first token.
+const { loadContext } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
+});
+
+const { finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
@@ -52,6 +60,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   let closing = false;
   let turnsDone = input.turnsDone ?? 0;
   let turnsThisRun = 0;
+  const pending: Promise<void>[] = [];
   let keepaliveMs = input.keepaliveMs;
 
   const state = (): ChatSessionState => ({
@@ -77,13 +86,18 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
       },
     },
   );
+  // The durable half of cancel: the API's Redis notice is the fast path; the workflow repeats it.
+  const cancelCurrent = () => {
+    if (!current || cancelRequested) return;
+    cancelRequested = true;
+    notifyCancel(current.replyId).catch(() => undefined);
+  };
   setHandler(cancelSignal, (req) => {
-    if (!current) return;
-    if (!req.messageId || req.messageId === current.userMessageId || req.messageId === current.replyId) cancelRequested = true;
+    if (current && (!req.messageId || req.messageId === current.userMessageId || req.messageId === current.replyId)) cancelCurrent();
   });
   setHandler(closeSignal, () => {
     closing = true;
-    if (current) cancelRequested = true;
+    cancelCurrent();
   });
   setHandler(stateQuery, state);
 
@@ -101,10 +115,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
         await finalize(turn, cancelled, steps);
         return undefined;
       }
-      const answering = answer(turn, context, inputs);
-      // The durable half of cancel: the API's Redis notice is the fast path; this repeats it from here.
-      void condition(() => cancelRequested).then(() => (current === turn ? notifyCancel(turn.replyId) : undefined));
-      result = await answering;
+      if (cancelRequested) notifyCancel(turn.replyId).catch(() => undefined);
+      result = await answer(turn, context, inputs);
     } catch (err) {
       result = { reason: 'error', error: errorText(err) };
     }
@@ -157,14 +169,17 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     if (closing) await finalize(turn, cancelled); // queued behind a close: answered as cancelled
     else followUp = await runTurn(turn);
     current = null;
-    await followUp?.();
+    // Follow-ups run beside the next turn; they only have to end before this run does.
+    if (followUp) pending.push(followUp());
     turnsDone++;
     turnsThisRun++;
     if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsThisRun >= (input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN))) {
+      await Promise.all(pending);
       await condition(allHandlersFinished);
       await continueAsNew<typeof chatSession>({ ...input, keepaliveMs, turnsDone });
     }
   }
+  await Promise.all(pending);
   await condition(allHandlersFinished);
   return state();
 }

@@ -7,7 +7,7 @@ import type { Models } from '../../models';
 import type { Redis } from '../../infra/redis';
 import type { Temporal } from '../../infra/temporal';
 import type { Logger } from '../../infra/logger';
-import { ChatSessionInput, ChatSessionState, parseDuration, SourceRef, Turn, TurnParams, workflowIdForSession } from '../../shared/chat';
+import { ChatSessionInput, parseDuration, SourceRef, Turn, TurnParams, workflowIdForSession } from '../../shared/chat';
 import { newId } from '../../shared/ids';
 import {
   ASSISTANT_ID_ATTRIBUTE,
@@ -16,7 +16,6 @@ import {
   closeSignal,
   SESSION_ID_ATTRIBUTE,
   sendMessageUpdate,
-  stateQuery,
 } from '../../workflows/definitions';
 import type { User } from '../context';
 import { BadRequestError, HttpError, NotFoundError, ServiceUnavailableError } from '../errors';
@@ -119,6 +118,7 @@ export class ChatService {
       this.deps.logger.error({ err, session_id: t.session._id }, 'could not hand the turn to its workflow');
       throw new ServiceUnavailableError(`the reply could not be started: ${(err as Error).message}`);
     }
+    await this.deps.redis.set(this.deps.keys.currentReply(t.session._id), replyId, { EX: 3600 });
     if (t.wsId) await this.deps.redis.publish(this.deps.keys.wsChannel(t.wsId), JSON.stringify({ replyId, afterSeq: 0 }));
     return { userMessage, replyId };
   }
@@ -161,8 +161,8 @@ export class ChatService {
       const msg = (await this.deps.models.ChatMessage.findById(messageId).lean()) as Stored | null;
       replyId = msg?.type === 'user' ? msg.reply_message_id : msg?.type === 'assistant' ? msg._id : undefined;
     } else {
-      const state = await this.workflowState(sessionId);
-      replyId = state?.current?.replyId;
+      // The latest reply of the session; cancelling one that already ended is harmless.
+      replyId = (await this.deps.redis.get(this.deps.keys.currentReply(sessionId))) ?? undefined;
     }
     if (replyId) await requestCancel(this.deps.redis, this.deps.keys, replyId);
     await handle.signal(cancelSignal, { messageId }).catch(() => undefined); // not running: nothing to cancel
@@ -170,16 +170,9 @@ export class ChatService {
 
   /** Closes the session: its in-flight reply is cancelled and saved, its workflow completes. */
   async close(sessionId: string): Promise<void> {
-    const state = await this.workflowState(sessionId);
-    if (state?.current) await requestCancel(this.deps.redis, this.deps.keys, state.current.replyId);
+    const current = await this.deps.redis.get(this.deps.keys.currentReply(sessionId));
+    if (current) await requestCancel(this.deps.redis, this.deps.keys, current);
     await this.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).signal(closeSignal).catch(() => undefined);
   }
 
-  async workflowState(sessionId: string): Promise<ChatSessionState | undefined> {
-    try {
-      return await this.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).query(stateQuery);
-    } catch {
-      return undefined; // no workflow, or not running
-    }
-  }
 }

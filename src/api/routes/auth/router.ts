@@ -1,7 +1,7 @@
 // API tokens of the signed-in user: mint, list (masked), delete; and the profile.
 import Router from '@koa/router';
 import { z } from 'zod';
-import { generateToken, storeToken } from '../../../auth/tokens';
+import { forgetCachedTokens, generateToken, storeToken } from '../../../auth/tokens';
 import type { Models } from '../../../models';
 import { rfc3339 } from '../../../shared/time';
 import { BadRequestError, NotFoundError } from '../../errors';
@@ -42,6 +42,7 @@ export function authRouter(models: Models) {
     if (!doc) throw new NotFoundError(id, 'result', 'access token');
     if (count <= 1) throw new BadRequestError('cannot delete the last access token of this user');
     await models.ApiToken.deleteOne({ _id: id });
+    forgetCachedTokens();
     ctx.body = { _id: id, result: 'deleted' };
   });
 

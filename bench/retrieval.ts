@@ -1,0 +1,111 @@
+// Retrieval benchmark (issue 4): BM25 index build time and query latency at 10k and 100k documents,
+// and the memory the index takes in a worker. Baseline, measured in the same run: the same queries as
+// a MongoDB $regex scan (what the search endpoints do) on the same FerretDB collection.
+// Run: npx tsx --expose-gc bench/retrieval.ts   (starts its own FerretDB; needs the local Redis)
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { busKeys } from '../src/bus/keys';
+import { connectMongo } from '../src/infra/mongo';
+import { connectRedis } from '../src/infra/redis';
+import { RetrievalEngine, touchDatasource } from '../src/retrieval/engine';
+import { escapeRegex } from '../src/search/es-query';
+import { startStack } from '../scripts/lib/stack';
+import { fmtSummary, ratio, summarize, table } from './stats';
+
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const QUERIES = 50;
+const BASELINE_QUERIES = 10;
+const PORT = Number(process.env.BENCH_FERRETDB_PORT ?? 37717);
+
+/** Deterministic pseudo-random words, so every run indexes the same corpus. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+}
+const VOCAB = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}${'xyzqk'[i % 5]}`);
+
+function makeDoc(i: number, ds: string, rand: () => number) {
+  const words = (n: number) => Array.from({ length: n }, () => VOCAB[Math.floor(rand() ** 2 * VOCAB.length)]).join(' ');
+  return {
+    _id: `doc${i.toString().padStart(7, '0')}`,
+    source: { id: ds, type: 'connector', name: 'bench', icon: '' },
+    title: words(6),
+    summary: words(20),
+    content: words(150),
+    category: `cat${i % 20}`,
+    tags: [`t${i % 50}`, `t${i % 7}`],
+    created: new Date(1_700_000_000_000 + i),
+    updated: new Date(1_700_000_000_000 + i),
+  };
+}
+
+const heapMb = () => {
+  global.gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coco-bench-retrieval-'));
+  const stack = await startStack({ log: (l) => console.log(`[stack] ${l}`), dataDir, temporal: null, ferret: { port: PORT, dir: path.join(dataDir, 'ferretdb') }, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+  const mongo = await connectMongo(`mongodb://127.0.0.1:${PORT}/bench`);
+  const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', () => undefined);
+  const keys = busKeys(`bench:${process.pid}:`);
+  const rows: string[][] = [['documents', 'index build', 'index heap', 'BM25 query', 'baseline $regex query', 'ratio (p50)']];
+  try {
+    let inserted = 0;
+    const rand = rng(42);
+    for (const size of SIZES) {
+      const ds = 'bench-ds';
+      const t0 = Date.now();
+      while (inserted < size) {
+        const batch = Array.from({ length: Math.min(2000, size - inserted) }, (_, k) => makeDoc(inserted + k, ds, rand));
+        await mongo.models.Document.insertMany(batch, { lean: true });
+        inserted += batch.length;
+      }
+      console.log(`[bench] ${size} documents in FerretDB (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      await touchDatasource(redis, keys, ds);
+
+      const engine = new RetrievalEngine(mongo.models, redis, keys);
+      const before = heapMb();
+      const b0 = performance.now();
+      await engine.search({ datasourceIds: [ds], queries: ['warmup'], filters: [], size: 10 }); // builds the index
+      const buildMs = performance.now() - b0;
+      const indexMb = heapMb() - before;
+
+      const q = rng(7);
+      const queries = Array.from({ length: QUERIES }, () => `${VOCAB[Math.floor(q() * 300)]} ${VOCAB[Math.floor(q() * 2000)]}`);
+      const bm25: number[] = [];
+      for (const text of queries) {
+        const s = performance.now();
+        await engine.search({ datasourceIds: [ds], queries: [text], filters: [{ term: { category: 'cat3' } }], size: 10 });
+        bm25.push(performance.now() - s);
+      }
+      const base: number[] = [];
+      for (const text of queries.slice(0, BASELINE_QUERIES)) {
+        const words = text.split(' ').map((w) => ({ $regex: escapeRegex(w), $options: 'i' }));
+        const s = performance.now();
+        await mongo.models.Document.find({ 'source.id': ds, category: 'cat3', $or: words.flatMap((r) => [{ title: r }, { content: r }]) }).limit(10).lean();
+        base.push(performance.now() - s);
+      }
+      const ours = summarize(bm25);
+      const theirs = summarize(base);
+      rows.push([String(size), `${(buildMs / 1000).toFixed(2)} s`, `${indexMb.toFixed(0)} MB`, fmtSummary(ours), fmtSummary(theirs), ratio(ours.p50, theirs.p50)]);
+      console.log(table(rows));
+    }
+  } finally {
+    await mongo.connection.dropDatabase().catch(() => undefined);
+    await mongo.close();
+    await redis.quit();
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(`\nRetrieval: worker heap after both indexes ${heapMb().toFixed(0)} MB (rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+// `npm run bench`: starts a throw-away stack as `npm test` does (Temporal in memory, FerretDB on a fresh
+// SQLite dir, the local Redis; on ports of its own), then, in this process, the test model, an API
+// server, a worker and the direct baseline; runs the chat benchmarks, prints a summary, stops it all.
+// `npm run bench -- cancel per-token` runs only those. MONGODB_URI / TEMPORAL_ADDRESS point it at
+// running services instead (e.g. a Temporal dev server with other dynamic config).
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../src/config';
+import { stackOptionsFor } from '../scripts/lib/embedded';
+import { type Stack, startStack } from '../scripts/lib/stack';
+import { type ChatEnv, startChatEnv } from '../test/helpers/chat-env';
+import { type Baseline, startBaseline } from './baseline';
+import { type LlmTap, startLlmTap } from './llm-tap';
+import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenSequential, perToken, type Row } from './chat-latency';
+import { ratio, table } from './stats';
+import { baselineTarget, serverTarget } from './targets';
+
+const root = path.resolve(__dirname, '..');
+const GLOBAL_TIMEOUT_MS = Number(process.env.COCO_BENCH_TIMEOUT_MS ?? 280_000);
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
+  'first-token': (ctx) => firstTokenSequential(ctx),
+  concurrent: (ctx) => firstTokenConcurrent(ctx),
+  'per-token': (ctx) => perToken(ctx),
+  cancel: (ctx) => cancelLatency(ctx),
+};
+const only = process.argv.slice(2);
+
+const fmt = (v: number, unit: Row['unit']) =>
+  !Number.isFinite(v) ? '—' : unit === 'count' ? String(v) : unit === 'tok/s' ? `${v.toFixed(1)} tok/s` : `${v.toFixed(1)} ms`;
+
+function summaryTable(rows: Row[]): string {
+  const lines = [['figure', 'server', 'baseline', 'ratio', 'overhead', 'target', 'result']];
+  for (const r of rows) {
+    const overhead = r.unit === 'ms' && Number.isFinite(r.baseline) ? r.server - r.baseline : NaN;
+    let result = '';
+    if (r.target) {
+      const value = r.target.on === 'overhead' ? overhead : r.server;
+      result = Number.isFinite(value) && value <= r.target.max ? 'PASS' : 'MISS';
+    }
+    const overheadText = Number.isFinite(overhead) ? `${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)} ms` : '—';
+    const ratioText = r.unit === 'count' || !Number.isFinite(r.baseline) ? '—' : ratio(r.server, r.baseline);
+    lines.push([r.figure, fmt(r.server, r.unit), fmt(r.baseline, r.unit), ratioText, overheadText, r.target?.text ?? '', result]);
+  }
+  return table(lines);
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const unknown = only.filter((n) => !(n in BENCHES));
+  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  const dataDir = path.join(root, '.data', `bench-${process.pid}`);
+  const stackEnv: Record<string, string> = {
+    COCO_DATA_DIR: dataDir,
+    COCO_FERRETDB_PORT: process.env.COCO_TEST_FERRETDB_PORT ?? '37517',
+    COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17633',
+  };
+  const config = loadConfig({ ...process.env, ...stackEnv });
+  let stack: Stack | undefined;
+  let env: ChatEnv | undefined;
+  let baseline: Baseline | undefined;
+  let tap: LlmTap | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await env?.close().catch(() => undefined);
+      await baseline?.close().catch(() => undefined);
+      await tap?.close().catch(() => undefined);
+      await stack?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    })());
+  const bail = (why: string) => {
+    process.stderr.write(`[bench] ${why}; stopping\n`);
+    void cleanup().finally(() => process.exit(2));
+  };
+  const timer = setTimeout(() => bail(`global timeout of ${GLOBAL_TIMEOUT_MS / 1000}s`), GLOBAL_TIMEOUT_MS);
+  process.stdout.on('error', () => undefined); // a closed pipe (e.g. `| head`) must not skip the cleanup
+  process.once('SIGINT', () => bail('interrupted'));
+  process.once('SIGTERM', () => bail('terminated'));
+
+  try {
+    stack = await startStack(stackOptionsFor(config, log, { persistent: false, ui: false }));
+    log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s (MongoDB ${config.mongo.uri}, Temporal ${config.temporal.address})`);
+    // What scripts/run-tests.ts hands to jest, so the test helpers find this stack.
+    Object.assign(process.env, stackEnv, {
+      COCO_TEST_MONGODB_URI: config.mongo.uri,
+      TEMPORAL_ADDRESS: config.temporal.address,
+      COCO_TEST_STACK: '1',
+    });
+    // The server and the baseline reach the test model through the tap, which times each token.
+    tap = await startLlmTap();
+    env = await startChatEnv('bench', { COCO_LLM_BASE_URL: tap.url });
+    tap.upstream = env.llm.url;
+    baseline = await startBaseline(tap.url);
+    const ctx: BenchContext = { llm: env.llm, tap, server: serverTarget(env.api.url, env.api.token), baseline: baselineTarget(baseline.wsUrl), log };
+    log(`server, worker and baseline ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    const rows: Row[] = [];
+    for (const [name, bench] of Object.entries(BENCHES)) {
+      if (only.length === 0 || only.includes(name)) rows.push(...(await bench(ctx)));
+    }
+
+    process.stdout.write(`\n${summaryTable(rows)}\n\n`);
+    log('overhead = server − baseline; ratio = server / baseline; per-token latency = token i at the client − token i');
+    log('leaving the model; added per-token latency = the server\'s − the baseline\'s median for the same index');
+    log(`total ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return 0;
+  } finally {
+    clearTimeout(timer);
+    await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`[bench] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
