@@ -1,6 +1,7 @@
 // The only reader of process.env. Everything else receives a frozen Config.
 import path from 'node:path';
 import { z } from 'zod';
+import type { ToolsConfig } from './tools/types';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z
@@ -25,6 +26,14 @@ const Env = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   COCO_REDIS_PREFIX: z.string().default('coco:'),
   COCO_REPLY_LOG_TTL_SEC: z.coerce.number().int().positive().default(3600),
+  COCO_TOOLS_WIKIPEDIA_URL: z.string().url().default('https://en.wikipedia.org'),
+  COCO_TOOLS_DUCKDUCKGO_URL: z.string().url().default('https://html.duckduckgo.com'),
+  COCO_SCRAPER_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  COCO_SCRAPER_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+  COCO_SCRAPER_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  COCO_MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  COCO_MCP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  COCO_MCP_IDLE_MS: z.coerce.number().int().positive().default(10 * 60_000),
   COCO_CHAT_TURNS_PER_RUN: z.coerce.number().int().min(1).default(100),
   COCO_STREAM_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(0),
   TEMPORAL_ADDRESS: optionalString,
@@ -50,6 +59,7 @@ export interface Config {
   redis: { url: string; prefix: string };
   stream: { logTtlSec: number; coalesceMs: number };
   chat: { turnsPerRun: number };
+  tools: ToolsConfig;
   temporal: {
     address: string;
     embedded: boolean;
@@ -96,6 +106,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     redis: { url: e.REDIS_URL, prefix: e.COCO_REDIS_PREFIX },
     stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS },
     chat: { turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN },
+    tools: {
+      wikipediaUrl: e.COCO_TOOLS_WIKIPEDIA_URL,
+      duckduckgoUrl: e.COCO_TOOLS_DUCKDUCKGO_URL,
+      scraper: { allowPrivate: e.COCO_SCRAPER_ALLOW_PRIVATE === 'true', maxBytes: e.COCO_SCRAPER_MAX_BYTES, timeoutMs: e.COCO_SCRAPER_TIMEOUT_MS },
+      mcp: { connectTimeoutMs: e.COCO_MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.COCO_MCP_CALL_TIMEOUT_MS, idleMs: e.COCO_MCP_IDLE_MS },
+      maxResultChars: 8000,
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.COCO_TEMPORAL_PORT}`,
       embedded: e.TEMPORAL_ADDRESS === undefined,

@@ -5,6 +5,7 @@ import { CancelWatcher } from './bus/cancel';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
 import { RetrievalEngine } from './retrieval/engine';
+import { McpPool } from './tools/mcp-pool';
 import { Config, loadConfig } from './config';
 import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
@@ -36,6 +37,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const hub = await RedisHub.open(redis);
   const keys = busKeys(config.redis.prefix);
+  const pool = new McpPool(config.tools.mcp, logger);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -50,10 +52,11 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
       cancels: new CancelWatcher(redis, keys, hub),
       publisher: config.stream,
       retrieval: new RetrievalEngine(mongo.models, redis, keys),
+      tools: { pool, config: config.tools },
     }),
   });
   const run = worker.run().finally(async () => {
-    await Promise.allSettled([connection.close(), hub.close(), mongo.close(), redis.quit()]);
+    await Promise.allSettled([pool.close(), connection.close(), hub.close(), mongo.close(), redis.quit()]);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return { worker, run, shutdown: async () => { worker.shutdown(); await run; } };

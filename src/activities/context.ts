@@ -3,6 +3,7 @@
 // since it lands in workflow history.
 import { presentAssistant } from '../api/routes/assistant/presenter';
 import type { HistoryEntry, ModelRef, SearchScope, StepModel, Turn, TurnContext } from '../shared/chat';
+import type { BuiltinTools, ToolsContext } from '../shared/tools';
 import { parseDuration } from '../shared/chat';
 import { renderTemplate } from '../shared/template';
 import { ChatActivityDeps, permanent } from './support';
@@ -32,6 +33,8 @@ interface AssistantView {
   answering_model?: ModelConfigView;
   config?: { intent_analysis_model?: ModelConfigView; picking_doc_model?: ModelConfigView; pick_datasource?: boolean; pick_tools?: boolean } | null;
   datasource?: { enabled?: boolean; ids?: string[]; filter?: unknown } | null;
+  mcp_servers?: { enabled?: boolean; ids?: string[]; max_iterations?: number; model?: ModelConfigView | null } | null;
+  tools?: { enabled?: boolean; builtin?: Partial<BuiltinTools> } | null;
   chat_settings?: { input_preprocess_tpl?: string; history_message?: { number?: number; summary?: boolean; compression_threshold?: number } };
 }
 
@@ -68,6 +71,29 @@ export function createContextActivities(deps: ChatActivityDeps) {
     if (!turn.params.search || ids.length === 0) return { scope: null, sources };
     const filters = [...(ds.filter ? [ds.filter] : []), ...(turn.params.filters ?? [])];
     return { scope: { datasourceIds: ids, filters }, sources };
+  }
+
+  /**
+   * Tools need mcp=true. Builtins come from tools.builtin when tools are enabled; MCP servers are the
+   * request's mcp_servers among the assistant's (coco-api.md §3.2), enabled ones only.
+   */
+  async function toolsFor(turn: Turn, a: AssistantView, answering: ModelRef): Promise<ToolsContext | null> {
+    if (!turn.params.mcp) return null;
+    const b = a.tools?.enabled ? (a.tools.builtin ?? {}) : {};
+    const builtin: BuiltinTools = { calculator: !!b.calculator, wikipedia: !!b.wikipedia, duckduckgo: !!b.duckduckgo, scraper: !!b.scraper };
+    let mcpServerIds: string[] = [];
+    const assistantIds = a.mcp_servers?.enabled ? (a.mcp_servers.ids ?? []) : [];
+    const asked = turn.params.mcpServers ?? [];
+    if (assistantIds.length && asked.length) {
+      const filter = assistantIds.includes('*') ? { enabled: { $ne: false } } : { _id: { $in: assistantIds }, enabled: { $ne: false } };
+      const allowed = ((await models.McpServer.find(filter).select('_id').lean()) as Array<{ _id: string }>).map((s) => s._id);
+      mcpServerIds = asked.includes('*') ? allowed : allowed.filter((id) => asked.includes(id));
+    }
+    if (!Object.values(builtin).some(Boolean) && mcpServerIds.length === 0) return null;
+    const m = a.mcp_servers?.model;
+    const model = (await resolveModel(m ?? undefined, {})) ?? { ...answering, settings: { ...answering.settings, ...(m?.settings ?? {}) } };
+    const max = a.mcp_servers?.max_iterations ?? 5;
+    return { builtin, mcpServerIds, model, maxIterations: max <= 1 ? 5 : max };
   }
 
   async function history(turn: Turn, number: number): Promise<{ history: HistoryEntry[]; summary: string }> {
@@ -119,6 +145,7 @@ export function createContextActivities(deps: ChatActivityDeps) {
         intentModel: deepThink ? await stepModel(a.config?.intent_analysis_model, model, STEP_DEFAULTS.intent) : null,
         pickingModel: deepThink ? await stepModel(a.config?.picking_doc_model, model, STEP_DEFAULTS.picking) : null,
         networkSources: sources,
+        tools: await toolsFor(turn, a, model),
         compression: {
           threshold: a.chat_settings?.history_message?.compression_threshold ?? 1000,
           enabled: a.chat_settings?.history_message?.summary !== false && (a.chat_settings?.history_message?.compression_threshold ?? 1000) > 0,

@@ -3,6 +3,7 @@ import { createChatActivities } from './chat';
 import { createContextActivities } from './context';
 import { createFollowupActivities } from './followups';
 import { createPipelineActivities } from './pipeline';
+import { createToolActivities } from './tools';
 import type { ChatActivityDeps } from './support';
 
 export type ActivityDeps = ChatActivityDeps;
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createContextActivities(deps),
     ...createPipelineActivities(deps),
+    ...createToolActivities(deps),
     ...createChatActivities(deps),
     ...createFollowupActivities(deps),
   };

@@ -8,6 +8,8 @@ import type { Logger } from '../infra/logger';
 import type { Redis } from '../infra/redis';
 import type { Models } from '../models';
 import type { RetrievalEngine } from '../retrieval/engine';
+import type { McpPool } from '../tools/mcp-pool';
+import type { ToolsConfig } from '../tools/types';
 import type { ModelRef, ReplyRef } from '../shared/chat';
 import { ChatMessageParam, isPermanentProviderError, streamChat } from './llm';
 
@@ -19,6 +21,7 @@ export interface ChatActivityDeps {
   cancels: CancelWatcher;
   publisher: PublisherOptions;
   retrieval: RetrievalEngine;
+  tools: { pool: McpPool; config: ToolsConfig };
 }
 
 export function permanent(message: string, type = 'ChatConfigError'): ApplicationFailure {

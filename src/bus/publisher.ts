@@ -73,9 +73,9 @@ export class ReplyPublisher {
   }
 
   /** A whole chunk (markers, step payloads, reply_end): sent after any pending delta. */
-  send(type: ChunkType, text: string, system = false): Promise<void> {
+  send(type: ChunkType, text: string, system = false, extra: Pick<MessageChunk, 'tool_call_message_chunk'> = {}): Promise<void> {
     this.flushPending();
-    this.enqueue(type, text, system);
+    this.enqueue(type, text, system, extra);
     return this.flushing;
   }
 
@@ -95,7 +95,7 @@ export class ReplyPublisher {
     if (p) this.enqueue(p.type, p.text, p.system);
   }
 
-  private enqueue(type: ChunkType, text: string, system: boolean) {
+  private enqueue(type: ChunkType, text: string, system: boolean, extra: Pick<MessageChunk, 'tool_call_message_chunk'> = {}) {
     const counter = counterOf(type);
     const chunkSequence = this.counters.get(counter) ?? 0;
     this.counters.set(counter, chunkSequence + 1);
@@ -108,6 +108,7 @@ export class ReplyPublisher {
       chunk_type: type,
       message_chunk: text,
       seq: ++this.seq,
+      ...extra,
     };
     const json = JSON.stringify(chunk);
     const log = this.keys.replyLog(this.ref.replyId);

@@ -1,4 +1,5 @@
-// Plain types that cross API ↔ workflow ↔ activities for chat. No imports: workflows use these too.
+// Plain types that cross API ↔ workflow ↔ activities for chat. Type imports only: workflows use these too.
+import type { ToolsContext } from './tools';
 
 export type ChunkType =
   | 'reply_start'
@@ -23,6 +24,8 @@ export interface MessageChunk {
   chunk_type: ChunkType;
   message_chunk: string;
   seq: number;
+  /** On `tools` chunks: JSON {"name","arguments","result"} of a tool call (Coco HEAD). */
+  tool_call_message_chunk?: string;
 }
 
 /** Identifies one reply: the assistant message being built and the user message it answers. */
@@ -158,6 +161,7 @@ export interface TurnContext {
   networkSources: string;
   /** History compression: fold older turns into the summary once the history passes this many characters. */
   compression: { threshold: number; enabled: boolean };
+  tools: ToolsContext | null;
 }
 
 /** What the answer step cites: documents by id (content is read then), summaries only or in full. */

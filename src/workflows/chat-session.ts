@@ -7,27 +7,22 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AnswerInputs, AnswerResult, ChatSessionInput, ChatSessionState, ReplyDetail, Turn, TurnContext } from '../shared/chat';
+import type { AnswerInputs, AnswerResult, ChatSessionInput, ChatSessionState, QueryIntent, ReplyDetail, Turn, TurnContext } from '../shared/chat';
+import type { ToolCallRecord, ToolMessage } from '../shared/tools';
 import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, stateQuery } from './definitions';
 
 const DEFAULT_TURNS_PER_RUN = 100;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
 
-// loadContext runs as a local activity: it is a few quick reads, and skipping a task round trip
-// shortens the time to the first token.
-const { loadContext } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
-});
-
-const { finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
+// loadContext stays a normal activity (not a local one): the workflow task that accepts a sent message
+// must end quickly, since `_send` answers only once the update is done.
+const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
@@ -39,6 +34,17 @@ const { analyzeIntent, retrieveDocuments, pickDocuments, deepRead, generateTitle
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
+
+// Tool steps: each model step and each tool call is its own activity, so a crash resumes at the
+// iteration it was in and finished calls are never repeated. Calls are bounded by the MCP timeouts.
+const { listTools, toolModelStep, callTool } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+
+const TOOLS_SYSTEM_PROMPT =
+  'You can call tools to help answer the user. Call them when they help; when you have what you need, reply with what you found, without calling more tools.';
 
 // The answer streams for minutes; a heartbeat timeout notices a dead worker quickly so another continues.
 const { answer } = proxyActivities<Activities>({
@@ -138,19 +144,57 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
       intent = r.intent;
       if (r.detail) steps.push(r.detail);
     }
+    const toolsOutput = await useTools(turn, ctx, intent, steps);
     const wantsSearch = ctx.search && !(ctx.pickDatasource && intent && !intent.need_network_search);
-    if (!wantsSearch || cancelRequested) return { docIds: [], deep: false, toolsOutput: '' };
+    if (!wantsSearch || cancelRequested) return { docIds: [], deep: false, toolsOutput };
     const retrieved = await retrieveDocuments(turn, ctx, intent);
     steps.push(retrieved.detail);
     if (!ctx.deepThink || retrieved.docs.length === 0 || cancelRequested) {
-      return { docIds: retrieved.docs.map((d) => d.id), deep: false, toolsOutput: '' };
+      return { docIds: retrieved.docs.map((d) => d.id), deep: false, toolsOutput };
     }
     const picking = await pickDocuments(turn, ctx, intent, retrieved.docs);
     steps.push(picking.detail);
-    if (cancelRequested) return { docIds: [], deep: false, toolsOutput: '' };
+    if (cancelRequested) return { docIds: [], deep: false, toolsOutput };
     const read = await deepRead(turn, picking.picked);
     steps.push(read.detail);
-    return { docIds: picking.picked.map((p) => p.id), deep: true, toolsOutput: '' };
+    return { docIds: picking.picked.map((p) => p.id), deep: true, toolsOutput };
+  }
+
+  /** The tool loop: at most maxIterations model steps; its last words become the answer's tools_output. */
+  async function useTools(turn: Turn, ctx: TurnContext, intent: QueryIntent | null, steps: ReplyDetail[]): Promise<string> {
+    if (!ctx.tools || (ctx.pickTools && intent && !intent.need_call_tools)) return '';
+    const specs = await listTools(turn, ctx);
+    if (specs.length === 0) return '';
+    const messages: ToolMessage[] = [
+      { role: 'system', content: TOOLS_SYSTEM_PROMPT },
+      { role: 'user', content: ctx.query },
+    ];
+    const calls: ToolCallRecord[] = [];
+    let output = '';
+    for (let i = 0; i < ctx.tools.maxIterations && !cancelRequested; i++) {
+      const step = await toolModelStep(turn, ctx, messages, specs);
+      if (step.calls.length === 0) {
+        output = step.content;
+        break;
+      }
+      messages.push({ role: 'assistant', content: step.content, tool_calls: step.calls });
+      for (const call of step.calls) {
+        const spec = specs.find((s) => s.name === call.name);
+        const record: ToolCallRecord = spec
+          ? await callTool(turn, spec, call)
+          : { name: call.name, arguments: call.arguments, result: `Error: there is no tool named ${call.name}`, error: true };
+        if (record.cancelled) cancelRequested = true;
+        calls.push(record);
+        messages.push({ role: 'tool', tool_call_id: call.id, content: record.result });
+        if (cancelRequested) break;
+      }
+    }
+    if (!output) output = calls.map((c) => `${c.name}(${c.arguments}) → ${c.result}`).join('\n');
+    if (calls.length) {
+      const description = calls.map((c) => `- \`${c.name}\` ${c.arguments}\n\n  ${c.result.slice(0, 500)}`).join('\n');
+      steps.push({ order: 15, type: 'tools', description, payload: calls });
+    }
+    return output;
   }
 
   /** After reply_end: the title and the history summary. Failures are logged by Temporal, not fatal. */

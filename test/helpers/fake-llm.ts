@@ -98,6 +98,21 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         return;
       }
       if (script.hang && script.hangAfter === undefined) return; // never answers
+      if (body.stream !== true) {
+        // Non-streaming (tool steps): one chat.completion with the text and any tool calls.
+        if (script.delayMs) await sleep(script.delayMs);
+        const toolCalls = (script.toolCalls ?? []).map((tc, i) => ({ id: tc.id ?? `call_${i}`, type: 'function', function: { name: tc.name, arguments: tc.arguments } }));
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'chatcmpl-test',
+            object: 'chat.completion',
+            created: Math.floor(Date.now() / 1000),
+            model: body.model ?? 'test',
+            choices: [{ index: 0, message: { role: 'assistant', content: (script.tokens ?? []).join(''), ...(toolCalls.length && { tool_calls: toolCalls }) }, finish_reason: toolCalls.length ? 'tool_calls' : 'stop' }],
+          }),
+        );
+        return;
+      }
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
       const model = body.model ?? 'test';
       const send = (delta: Record<string, unknown>, finish: string | null = null) => {

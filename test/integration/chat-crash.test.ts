@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CONTINUE_PROMPT } from '../../src/activities/chat';
 import { ChatEnv, connectWs, endReason, responseText, startChatEnv } from '../helpers/chat-env';
 import { lastUserText, tokensOf } from '../helpers/fake-llm';
+import { startWebFixtures, WebFixtures } from '../helpers/web-fixtures';
 
 const root = path.resolve(__dirname, '..', '..');
 let env: ChatEnv;
@@ -33,12 +34,15 @@ function startWorkerProcess(): Promise<ChildProcess> {
   });
 }
 
+let web: WebFixtures;
 beforeAll(async () => {
-  env = await startChatEnv('crash', {}, { worker: false });
+  web = await startWebFixtures();
+  env = await startChatEnv('crash', { COCO_SCRAPER_ALLOW_PRIVATE: 'true' }, { worker: false });
 }, 60_000);
 afterAll(async () => {
   for (const w of workers) w.kill('SIGKILL');
   await env.close();
+  await web.close();
 });
 
 afterEach(() => {
@@ -116,5 +120,49 @@ it('a worker killed after intent analysis resumes at the next step, without call
   expect(env.llm.requests.filter(isPicking).length).toBeGreaterThanOrEqual(2); // the interrupted step ran again
   expect(chunks.filter((c) => c.chunk_type === 'pick_source' && c.message_chunk === '')).toHaveLength(1); // its marker sent once
   expect(responseText(chunks)).toBe('Durable answer.');
+  ws.close();
+}, 120_000);
+
+it('a worker killed during tool iteration k resumes at k without repeating finished tool calls', async () => {
+  const a = (
+    await env.api.request('POST', '/assistant/', {
+      name: 'tools',
+      answering_model: { provider_id: 'coco', name: 'test-model' },
+      tools: { enabled: true, builtin: { scraper: true } },
+      mcp_servers: { max_iterations: 5 },
+    })
+  ).body._id;
+  const isToolStep = (r: any) => Array.isArray(r.body.tools) && r.body.stream !== true;
+  const scrape = (id: string, page: string) => ({ id, name: 'scraper', arguments: JSON.stringify({ url: `${web.url}${page}` }) });
+  env.llm.routes.unshift({
+    match: isToolStep,
+    script: (r) => {
+      const done = (r.body.messages as Array<{ role: string }>).filter((m) => m.role === 'tool').length;
+      if (done === 0) return { toolCalls: [scrape('one', '/page-first')] }; // iteration 1
+      if (done === 1) return { toolCalls: [scrape('two', '/page-second?delay=4000')] }; // iteration 2: slow
+      return { tokens: ['both pages read'] };
+    },
+  });
+  env.llm.fallback = () => ({ tokens: tokensOf('Tool answer.') });
+
+  const first = await startWorkerProcess();
+  const ws = await connectWs(`ws://127.0.0.1:${env.api.server.apiPort}/ws`, env.api.token);
+  const res = await env.api.request('POST', `/chat/_new?assistant_id=${a}&mcp=true`, { message: 'read two pages' }, { 'WEBSOCKET-SESSION-ID': ws.id });
+  const deadline = Date.now() + 30_000;
+  while (!web.hits.get('/page-second')) {
+    if (Date.now() > deadline) throw new Error('iteration 2 did not start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  first.kill('SIGKILL'); // inside iteration 2's tool call
+
+  await startWorkerProcess();
+  const chunks = await ws.replyEnded(res.body.payload.id, 60_000);
+  expect(endReason(chunks)).toBe('completed');
+  expect(web.hits.get('/page-first')).toBe(1); // iteration 1's call is not repeated
+  expect(web.hits.get('/page-second')).toBe(2); // the interrupted call ran again
+  expect(env.llm.requests.filter(isToolStep)).toHaveLength(3); // no model step repeated
+  const toolCalls = chunks.filter((c) => c.tool_call_message_chunk).map((c) => JSON.parse(c.tool_call_message_chunk!).name);
+  expect(toolCalls).toEqual(['scraper', 'scraper']);
+  expect(responseText(chunks)).toBe('Tool answer.');
   ws.close();
 }, 120_000);

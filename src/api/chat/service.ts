@@ -174,5 +174,4 @@ export class ChatService {
     if (current) await requestCancel(this.deps.redis, this.deps.keys, current);
     await this.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).signal(closeSignal).catch(() => undefined);
   }
-
 }
