@@ -55,6 +55,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // are busy; a chat reply is a chain of short steps, so lift it.
       args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=10000');
       args.push('--dynamic-config-value', 'history.timerProcessorMaxPollRPS=10000');
+      // Eager activities: the next step starts with the workflow task's completion, without a poll.
+      args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
       procs.push(launch('temporal', temporalBin, args, opts.dataDir, { TEMPORAL_VERSION_CHECK_DISABLED: '1' }));
       waits.push(waitFor('Temporal', () => temporalServing(`127.0.0.1:${t.port}`), procs.at(-1)!));
     }

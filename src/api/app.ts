@@ -7,6 +7,7 @@ import { jsonBody } from './middleware/body';
 import { cors } from './middleware/cors';
 import { errorEnvelope } from './middleware/errors';
 import { requestLog } from './middleware/request-log';
+import { isUiPath, staticUi } from './middleware/static';
 import { assistantRouter } from './routes/assistant/router';
 import { authRouter } from './routes/auth/router';
 import { datasourceRouter } from './routes/datasource/router';
@@ -20,7 +21,8 @@ import { busKeys } from '../bus/keys';
 import { touchDatasource } from '../retrieval/engine';
 
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /provider/_info']);
-const isPublic = (ctx: AppContext) => PUBLIC_ROUTES.has(`${ctx.method} ${ctx.path}`);
+/** The admin UI's files (GET /, /assets/*, the favicon) are public: the UI signs in with a token itself. */
+const isPublic = (ctx: AppContext) => PUBLIC_ROUTES.has(`${ctx.method} ${ctx.path}`) || isUiPath(ctx.method, ctx.path);
 
 /** Runs after the routers: nothing answered → 404 envelope; a known path with another method → 405. */
 function unmatchedRoutes() {
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());
   app.use(cors());
+  app.use(staticUi());
   app.use(auth(models, isPublic));
   app.use(jsonBody(deps.config.bodyLimitBytes));
   app.use(unmatchedRoutes());

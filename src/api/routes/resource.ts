@@ -3,7 +3,10 @@
 // stored and how stored documents are presented; its router picks the handlers it needs.
 import type { AnyModel } from '../../models';
 import { NotFoundError } from '../errors';
-import type { AppContext } from '../context';
+import type Router from '@koa/router';
+import type { z } from 'zod';
+import type { AppContext, AppContextExt, AppState } from '../context';
+import { validate } from '../middleware/validate';
 import { SearchFields } from '../../search/fields';
 import { runSearch, toSearchRequest } from '../../search/execute';
 import { QueryParams, queryStringToEs } from '../../search/query-string';
@@ -83,6 +86,17 @@ export class Resource<Input> {
     await this.spec.afterChange?.(existing, undefined);
     ctx.body = { _id: existing._id, result: 'deleted' };
   };
+
+  /** Coco's resource routes on `router`: POST /, GET|POST /_search, GET|PUT|DELETE /:id. */
+  routes(router: Router<AppState, AppContextExt>, schema: z.ZodType): Router<AppState, AppContextExt> {
+    return router
+      .post('/', validate(schema), this.create)
+      .get('/_search', this.search)
+      .post('/_search', this.search)
+      .get('/:id', this.get)
+      .put('/:id', validate(schema), this.update)
+      .delete('/:id', this.remove);
+  }
 
   search = async (ctx: AppContext) => {
     const { defaultFields } = this.spec.search;

@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Models } from '../../../models';
 import { ForbiddenError } from '../../errors';
 import type { AppContext, AppContextExt, AppState } from '../../context';
-import { validate } from '../../middleware/validate';
 import { Resource, Stored } from '../resource';
 import { assistantToStored, ASSISTANT_SEARCH_FIELDS, presentAssistant, presentAssistantRaw } from './presenter';
 import { AssistantInput } from './schema';
@@ -38,13 +37,5 @@ export function assistantRouter(models: Models) {
     ctx.body = { _id: copy._id, result: 'created' };
   };
 
-  router
-    .post('/', validate(AssistantInput), assistants.create)
-    .get('/_search', assistants.search)
-    .post('/_search', assistants.search)
-    .get('/:id', assistants.get)
-    .put('/:id', validate(AssistantInput), assistants.update)
-    .delete('/:id', assistants.remove)
-    .post('/:id/_clone', clone);
-  return router;
+  return assistants.routes(router, AssistantInput).post('/:id/_clone', clone);
 }

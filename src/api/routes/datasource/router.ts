@@ -53,15 +53,9 @@ export function datasourceRouter(models: Models, touch: TouchDatasource) {
   };
 
   const router = new Router<AppState, AppContextExt>({ prefix: '/datasource' });
-  router
-    .post('/', validate(DatasourceInput), datasources.create)
-    .get('/_search', datasources.search)
-    .post('/_search', datasources.search)
-    .get('/:id', datasources.get)
-    .put('/:id', validate(DatasourceInput), datasources.update)
-    .delete('/:id', datasources.remove)
+  return datasources
+    .routes(router, DatasourceInput)
     .post('/:id/_doc', validate(DocumentInput), indexDocument)
     .post('/:id/_doc/:doc_id', validate(DocumentInput), indexDocument);
-  return router;
 }
 

@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Models } from '../../../models';
 import { BadRequestError } from '../../errors';
 import type { AppContextExt, AppState } from '../../context';
-import { validate } from '../../middleware/validate';
 import { Resource, Stored } from '../resource';
 import { documentToStored, DOCUMENT_SEARCH_FIELDS, presentDocument } from './presenter';
 import { DocumentInput } from './schema';
@@ -34,13 +33,5 @@ export function documentResource(models: Models, touch: TouchDatasource) {
 
 export function documentRouter(models: Models, touch: TouchDatasource) {
   const documents = documentResource(models, touch);
-  const router = new Router<AppState, AppContextExt>({ prefix: '/document' });
-  router
-    .post('/', validate(DocumentInput), documents.create)
-    .get('/_search', documents.search)
-    .post('/_search', documents.search)
-    .get('/:id', documents.get)
-    .put('/:id', validate(DocumentInput), documents.update)
-    .delete('/:id', documents.remove);
-  return router;
+  return documents.routes(new Router<AppState, AppContextExt>({ prefix: '/document' }), DocumentInput);
 }

@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Models } from '../../../models';
 import { ForbiddenError } from '../../errors';
 import type { AppContextExt, AppState } from '../../context';
-import { validate } from '../../middleware/validate';
 import { Resource } from '../resource';
 import { presentProvider, presentProviderHit, providerToStored, PROVIDER_SEARCH_FIELDS } from './presenter';
 import { ModelProviderInput } from './schema';
@@ -23,13 +22,5 @@ export function modelProviderRouter(models: Models) {
       if (existing.builtin) throw new ForbiddenError('Built-in model providers cannot be deleted');
     },
   });
-  const router = new Router<AppState, AppContextExt>({ prefix: '/model_provider' });
-  router
-    .post('/', validate(ModelProviderInput), providers.create)
-    .get('/_search', providers.search)
-    .post('/_search', providers.search)
-    .get('/:id', providers.get)
-    .put('/:id', validate(ModelProviderInput), providers.update)
-    .delete('/:id', providers.remove);
-  return router;
+  return providers.routes(new Router<AppState, AppContextExt>({ prefix: '/model_provider' }), ModelProviderInput);
 }
