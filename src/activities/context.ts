@@ -60,9 +60,11 @@ export function createContextActivities(deps: ChatActivityDeps) {
     return { ...ref, template: m?.prompt?.template ?? '' };
   }
 
-  async function searchScope(turn: Turn, a: AssistantView): Promise<{ scope: SearchScope | null; sources: string }> {
+  async function searchScope(turn: Turn, a: AssistantView, deepThink: boolean): Promise<{ scope: SearchScope | null; sources: string }> {
     const ds = a.datasource;
-    if (!ds?.enabled || !ds.ids?.length) return { scope: null, sources: '' };
+    // The datasource list is needed to search, or to let the intent step choose among them.
+    const listSources = deepThink && a.config?.pick_datasource === true;
+    if (!ds?.enabled || !ds.ids?.length || (!turn.params.search && !listSources)) return { scope: null, sources: '' };
     const allowed = await deps.retrieval.enabledDatasources(ds.ids);
     // The request's pick narrows the assistant's datasources; without one, the assistant's apply.
     const picked = turn.params.datasource;
@@ -126,8 +128,14 @@ export function createContextActivities(deps: ChatActivityDeps) {
       const query = tpl.trim() ? renderTemplate(tpl, { query: raw }) : raw;
       // A deep_think assistant thinks deeply unless the request turns it off (design.md §2.1).
       const deepThink = a.type === 'deep_think' && turn.params.deepThinking !== false;
-      const { scope, sources } = await searchScope(turn, a);
-      const { history: entries, summary } = await history(turn, a.chat_settings?.history_message?.number ?? 5);
+      // Independent reads, in parallel: this step is on the way to the first token.
+      const [{ scope, sources }, { history: entries, summary }, tools, intentModel, pickingModel] = await Promise.all([
+        searchScope(turn, a, deepThink),
+        history(turn, a.chat_settings?.history_message?.number ?? 5),
+        toolsFor(turn, a, model),
+        deepThink ? stepModel(a.config?.intent_analysis_model, model, STEP_DEFAULTS.intent) : null,
+        deepThink ? stepModel(a.config?.picking_doc_model, model, STEP_DEFAULTS.picking) : null,
+      ]);
 
       return {
         assistantId: turn.assistantId,
@@ -142,10 +150,10 @@ export function createContextActivities(deps: ChatActivityDeps) {
         search: scope,
         pickDatasource: a.config?.pick_datasource === true,
         pickTools: a.config?.pick_tools === true,
-        intentModel: deepThink ? await stepModel(a.config?.intent_analysis_model, model, STEP_DEFAULTS.intent) : null,
-        pickingModel: deepThink ? await stepModel(a.config?.picking_doc_model, model, STEP_DEFAULTS.picking) : null,
+        intentModel,
+        pickingModel,
         networkSources: sources,
-        tools: await toolsFor(turn, a, model),
+        tools,
         compression: {
           threshold: a.chat_settings?.history_message?.compression_threshold ?? 1000,
           enabled: a.chat_settings?.history_message?.summary !== false && (a.chat_settings?.history_message?.compression_threshold ?? 1000) > 0,
