@@ -31,6 +31,7 @@ async function main() {
   const config = loadConfig();
   const children: ChildProcess[] = [];
   let stack: Stack | undefined;
+  let stackStarting: Promise<Stack> | undefined;
   let stopping = false;
 
   const stopAll = async (code: number) => {
@@ -51,7 +52,8 @@ async function main() {
           }),
       ),
     );
-    await stack?.stop();
+    // Ctrl-C while the stack is still starting: wait for it, so that its processes are stopped too.
+    await (stack ?? (await stackStarting?.catch(() => undefined)))?.stop();
     log('stopped');
     process.exit(code);
   };
@@ -59,13 +61,17 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    stack = await startStack(stackOptionsFor(config, log, { persistent: true, ui: true }));
+    stackStarting = startStack(stackOptionsFor(config, log, { persistent: true, ui: true }));
+    stack = await stackStarting;
+    if (stopping) return;
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
     // Bootstrap here, before the API starts, so this banner can show a newly created admin token.
     const mongo = await connectMongo(config.mongo.uri);
     const { createdAdminToken } = await bootstrap(mongo.models, config, createLogger('warn', 'start'));
     await mongo.close();
+    // Stopped meanwhile (Ctrl-C during bootstrap): children started now would outlive this process.
+    if (stopping) return;
 
     for (const entry of ['src/server.ts', 'src/worker.ts']) {
       // node with tsx's loader (not the tsx wrapper): one process each, so signals reach them directly.
@@ -98,6 +104,7 @@ async function main() {
     ];
     process.stdout.write(lines.join('\n'));
   } catch (err) {
+    if (stopping) return; // a failure caused by stopping (e.g. Temporal exiting on Ctrl-C) is no news
     process.stderr.write(`\n[start] ${err instanceof Error ? err.message : String(err)}\n`);
     await stopAll(1);
   }
