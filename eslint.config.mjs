@@ -12,7 +12,7 @@ const forbiddenInWorkflows = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'coverage/**', 'test-artifacts/**', 'tools/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'coverage/**', 'test-artifacts/**', 'tools/**', 'web/dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

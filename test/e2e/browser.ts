@@ -1,0 +1,70 @@
+// Headless Debian Chromium driven by playwright-core, for the admin UI tests: console errors fail the
+// test, screenshots go to test-artifacts/screenshots/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, Browser, BrowserContext, Page, Request } from 'playwright-core';
+
+export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'screenshots');
+export const DESKTOP = { width: 1280, height: 860 };
+export const PHONE = { width: 390, height: 844 };
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) {
+    throw new Error(
+      `Chromium not found at ${executablePath}: the admin UI tests drive Debian's chromium package. ` +
+        'Install it with `apt-get update && apt-get install -y chromium` (.ci/run does this), or set CHROMIUM_PATH.',
+    );
+  }
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export interface TestPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors and uncaught page errors, less the HTTP statuses the test said it expects. */
+  errors: string[];
+  /** Every API request the page sent (method and path). */
+  requests: Array<{ method: string; path: string }>;
+  /** HTTP error statuses the browser may log as "Failed to load resource" because the test provokes them. */
+  expectStatuses: Set<number>;
+  close(): Promise<void>;
+}
+
+export async function openPage(browser: Browser, baseUrl: string, viewport = DESKTOP): Promise<TestPage> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: Array<{ method: string; path: string }> = [];
+  const expectStatuses = new Set<number>();
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    const status = /status of (\d{3})/.exec(text);
+    if (status && expectStatuses.has(Number(status[1]))) return;
+    errors.push(`console: ${text}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('request', (req: Request) => {
+    const url = new URL(req.url());
+    if (url.origin === new URL(baseUrl).origin) requests.push({ method: req.method(), path: url.pathname + url.search });
+  });
+  return { page, context, errors, requests, expectStatuses, close: () => context.close() };
+}
+
+export async function screenshot(page: Page, name: string) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+export async function signIn(t: TestPage, baseUrl: string, token: string) {
+  await t.page.goto(`${baseUrl}/`);
+  await t.page.fill('[data-testid=token-input]', token);
+  await t.page.click('[data-testid=sign-in]');
+  await t.page.waitForSelector('[data-testid=add-assistant]');
+}

@@ -1,0 +1,248 @@
+// MCP servers (coco-api.md §7.3): stdio {command, args, env} or sse / streamable_http {url}. Args and
+// env are edited one per line; env values come back masked and are kept when sent back unchanged.
+import { useCallback, useEffect, useState } from 'react';
+import { Alert, App, Button, Col, Drawer, Form, Input, Row, Select, Space, Switch, Table, Tag, Tooltip } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import { DeleteOutlined, EditOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { api, errorText, GetEnvelope, search } from '../api';
+import { httpUrlRule, lines } from '../components';
+import type { McpServer, McpType } from '../types';
+
+type McpForm = Omit<McpServer, 'config'> & { command?: string; args_text?: string; env_text?: string; url?: string };
+
+const blank = (): McpForm => ({ name: '', description: '', icon: '', category: '', tags: [], enabled: true, type: 'stdio', command: '', args_text: '', env_text: '', url: '' });
+
+const ENV_LINE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+
+function toBody(v: McpForm): McpServer {
+  const common = { name: v.name.trim(), description: v.description ?? '', icon: v.icon ?? '', category: v.category ?? '', tags: v.tags ?? [], enabled: !!v.enabled, type: v.type };
+  if (v.type !== 'stdio') return { ...common, config: { url: (v.url ?? '').trim() } };
+  const env: Record<string, string> = {};
+  for (const l of lines(v.env_text)) {
+    const m = ENV_LINE.exec(l)!;
+    env[m[1]!] = m[2]!;
+  }
+  return { ...common, config: { command: (v.command ?? '').trim(), args: lines(v.args_text), env } };
+}
+
+export function McpServers() {
+  const { message, modal } = App.useApp();
+  const [query, setQuery] = useState('');
+  const [page, setPage] = useState({ current: 1, size: 10 });
+  const [data, setData] = useState<{ total: number; items: McpServer[] }>({ total: 0, items: [] });
+  const [loading, setLoading] = useState(false);
+  const [editing, setEditing] = useState<{ id?: string } | null>(null);
+  const [serverError, setServerError] = useState('');
+  const [form] = Form.useForm<McpForm>();
+  const type = Form.useWatch('type', form) as McpType | undefined;
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    try {
+      setData(await search<McpServer>('/mcp_server', { query, from: (page.current - 1) * page.size, size: page.size }));
+    } catch (err) {
+      message.error(errorText(err));
+    } finally {
+      setLoading(false);
+    }
+  }, [query, page, message]);
+  useEffect(() => void load(), [load]);
+
+  const open = async (s?: McpServer) => {
+    setServerError('');
+    form.resetFields();
+    if (!s) {
+      form.setFieldsValue(blank());
+      setEditing({});
+      return;
+    }
+    try {
+      const { _source } = await api.get<GetEnvelope<McpServer>>(`/mcp_server/${s.id}`);
+      const c = _source.config ?? {};
+      form.setFieldsValue({
+        ...blank(),
+        ..._source,
+        command: c.command ?? '',
+        args_text: (c.args ?? []).join('\n'),
+        env_text: Object.entries(c.env ?? {})
+          .map(([k, val]) => `${k}=${val}`)
+          .join('\n'),
+        url: c.url ?? '',
+      });
+      setEditing({ id: s.id });
+    } catch (err) {
+      message.error(errorText(err));
+    }
+  };
+
+  const save = async () => {
+    try {
+      await form.validateFields();
+    } catch {
+      return;
+    }
+    const body = toBody({ ...blank(), ...(form.getFieldsValue(true) as McpForm) });
+    setServerError('');
+    try {
+      if (editing?.id) await api.put(`/mcp_server/${editing.id}`, body);
+      else await api.post('/mcp_server/', body);
+      setEditing(null);
+      await load();
+    } catch (err) {
+      setServerError(errorText(err));
+    }
+  };
+
+  const toggle = async (s: McpServer, enabled: boolean) => {
+    try {
+      const { _source } = await api.get<GetEnvelope<McpServer>>(`/mcp_server/${s.id}`);
+      await api.put(`/mcp_server/${s.id}`, { ..._source, enabled });
+      setData((d) => ({ ...d, items: d.items.map((x) => (x.id === s.id ? { ...x, enabled } : x)) }));
+    } catch (err) {
+      message.error(errorText(err));
+    }
+  };
+
+  const remove = (s: McpServer) =>
+    modal.confirm({
+      title: `Delete MCP server ${s.name}?`,
+      okText: 'Delete',
+      okButtonProps: { danger: true },
+      onOk: async () => {
+        try {
+          await api.del(`/mcp_server/${s.id}`);
+          await load();
+        } catch (err) {
+          message.error(errorText(err));
+        }
+      },
+    });
+
+  const columns: ColumnsType<McpServer> = [
+    { title: 'Name', dataIndex: 'name' },
+    { title: 'Type', dataIndex: 'type', width: 140, render: (t: string) => <Tag>{t}</Tag> },
+    { title: 'Description', dataIndex: 'description', ellipsis: true, responsive: ['md'] },
+    { title: 'Enabled', width: 90, render: (_, s) => <Switch size="small" checked={s.enabled} onChange={(v) => void toggle(s, v)} /> },
+    {
+      title: 'Actions',
+      width: 100,
+      render: (_, s) => (
+        <Space size={2}>
+          <Tooltip title="Edit">
+            <Button type="text" size="small" icon={<EditOutlined />} aria-label="Edit" onClick={() => void open(s)} />
+          </Tooltip>
+          <Tooltip title="Delete">
+            <Button type="text" size="small" danger icon={<DeleteOutlined />} aria-label="Delete" onClick={() => remove(s)} />
+          </Tooltip>
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <div>
+      <div className="toolbar">
+        <Input.Search className="grow" placeholder="Search MCP servers" allowClear onSearch={(v) => { setQuery(v.trim()); setPage((p) => ({ ...p, current: 1 })); }} />
+        <Button icon={<ReloadOutlined />} onClick={() => void load()}>
+          Refresh
+        </Button>
+        <div style={{ flex: 1 }} />
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => void open()}>
+          Add
+        </Button>
+      </div>
+      <Table<McpServer>
+        rowKey="id"
+        size="middle"
+        loading={loading}
+        columns={columns}
+        dataSource={data.items}
+        scroll={{ x: 'max-content' }}
+        pagination={{ current: page.current, pageSize: page.size, total: data.total, onChange: (current, size) => setPage({ current, size }) }}
+      />
+      <Drawer
+        title={editing?.id ? 'Edit MCP server' : 'New MCP server'}
+        open={!!editing}
+        onClose={() => setEditing(null)}
+        width={Math.min(600, window.innerWidth)}
+        destroyOnHidden
+        extra={
+          <Button type="primary" onClick={() => void save()}>
+            Save
+          </Button>
+        }
+      >
+        {serverError && <Alert type="error" showIcon message={serverError} style={{ marginBottom: 16 }} />}
+        <Form form={form} layout="vertical">
+          <Row gutter={12}>
+            <Col xs={24} md={14}>
+              <Form.Item name="name" label="Name" rules={[{ required: true, whitespace: true }]}>
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col xs={24} md={10}>
+              <Form.Item name="type" label="Type">
+                <Select
+                  options={[
+                    { value: 'stdio', label: 'stdio (a local command)' },
+                    { value: 'sse', label: 'sse' },
+                    { value: 'streamable_http', label: 'streamable_http' },
+                  ]}
+                />
+              </Form.Item>
+            </Col>
+          </Row>
+          {type === 'stdio' ? (
+            <>
+              <Form.Item name="command" label="Command" rules={[{ required: true, whitespace: true, message: 'A command such as npx or uvx' }]}>
+                <Input placeholder="npx" />
+              </Form.Item>
+              <Form.Item name="args_text" label="Arguments (one per line)">
+                <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} placeholder={'@playwright/mcp@latest\n--headless'} style={{ fontFamily: 'monospace' }} />
+              </Form.Item>
+              <Form.Item
+                name="env_text"
+                label="Environment (KEY=value, one per line)"
+                extra="Stored values come back masked (******); leave them as they are to keep them."
+                rules={[
+                  {
+                    validator: async (_, v: string) => {
+                      const bad = lines(v).find((l) => !ENV_LINE.test(l));
+                      if (bad) throw new Error(`"${bad}" is not KEY=value`);
+                    },
+                  },
+                ]}
+              >
+                <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} style={{ fontFamily: 'monospace' }} />
+              </Form.Item>
+            </>
+          ) : (
+            <Form.Item name="url" label="URL" rules={[httpUrlRule('An http(s) URL', false)]}>
+              <Input placeholder="http://127.0.0.1:8931/mcp" />
+            </Form.Item>
+          )}
+          <Form.Item name="description" label="Description">
+            <Input.TextArea autoSize={{ minRows: 2 }} />
+          </Form.Item>
+          <Row gutter={12}>
+            <Col xs={24} md={10}>
+              <Form.Item name="category" label="Category">
+                <Input />
+              </Form.Item>
+            </Col>
+            <Col xs={24} md={10}>
+              <Form.Item name="tags" label="Tags">
+                <Select mode="tags" tokenSeparators={[',']} />
+              </Form.Item>
+            </Col>
+            <Col xs={24} md={4}>
+              <Form.Item name="enabled" label="Enabled" valuePropName="checked">
+                <Switch />
+              </Form.Item>
+            </Col>
+          </Row>
+        </Form>
+      </Drawer>
+    </div>
+  );
+}
