@@ -59,7 +59,16 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
     createdAdminToken,
     async close() {
       await closeSockets();
-      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      // Open replies (NDJSON streams) would hold close() forever: end every connection.
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r());
+              s.closeAllConnections();
+            }),
+        ),
+      );
       await Promise.allSettled([hub.close(), mongo.close(), redis.quit(), temporal.close()]);
     },
   };

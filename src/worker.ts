@@ -44,6 +44,10 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
+    // A stopping worker lets running steps finish briefly, then cancels them: Temporal retries them on
+    // another worker, and a reply continues where it was.
+    shutdownGraceTime: '5 seconds',
+    shutdownForceTime: '15 seconds',
     activities: createActivities({
       logger,
       models: mongo.models,
