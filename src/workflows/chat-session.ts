@@ -66,7 +66,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   let closing = false;
   let turnsDone = input.turnsDone ?? 0;
   let turnsThisRun = 0;
-  const pending: Promise<void>[] = [];
+  // Follow-ups of successive turns run one after another (two summaries must not race), beside the turns.
+  let followUpChain: Promise<void> = Promise.resolve();
   let keepaliveMs = input.keepaliveMs;
 
   const state = (): ChatSessionState => ({
@@ -214,16 +215,16 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     else followUp = await runTurn(turn);
     current = null;
     // Follow-ups run beside the next turn; they only have to end before this run does.
-    if (followUp) pending.push(followUp());
+    if (followUp) followUpChain = followUpChain.then(followUp);
     turnsDone++;
     turnsThisRun++;
     if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsThisRun >= (input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN))) {
-      await Promise.all(pending);
+      await followUpChain;
       await condition(allHandlersFinished);
       await continueAsNew<typeof chatSession>({ ...input, keepaliveMs, turnsDone });
     }
   }
-  await Promise.all(pending);
+  await followUpChain;
   await condition(allHandlersFinished);
   return state();
 }

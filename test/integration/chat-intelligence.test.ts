@@ -226,8 +226,10 @@ describe('history, templates and settings', () => {
       session = await models.Session.findById(sessionId).lean();
     }
     expect(session.summary).toBe('A running summary.');
-    const summaryRequest = env.llm.requests.filter((r) => String(r.body.messages[0]?.content).startsWith('Update the running summary')).at(-1)!;
-    expect(summaryRequest.body.messages[1].content).toContain('turn 1:');
+    // Follow-ups run beside the next turn, so how the turns are grouped into summary calls may vary;
+    // turn 1 is folded by one of them.
+    const summaryRequests = env.llm.requests.filter((r) => String(r.body.messages[0]?.content).startsWith('Update the running summary'));
+    expect(summaryRequests.some((r) => String(r.body.messages[1].content).includes('turn 1:'))).toBe(true);
 
     await chat(`/chat/${sessionId}/_chat?assistant_id=${a}`, 'and now?');
     const prompt = lastPrompt();

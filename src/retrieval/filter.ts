@@ -1,0 +1,95 @@
+// Document filters (Mongo filters compiled from ES clauses by src/search/es-query.ts) as predicates on
+// indexed documents. The shapes that matter for speed (term/terms/ids, match regexes, bool of those) on
+// the plain fields run as direct JS checks; anything else (dates, ranges, $exists, owner.*,
+// rich_categories.*, unknown fields) is handed to mingo, so the Mongo semantics stay mingo's.
+import { Query } from 'mingo';
+import type { IndexedDoc } from './engine';
+
+export type DocPredicate = (doc: IndexedDoc) => boolean;
+
+type Scalar = string | number | boolean;
+type Getter = (doc: IndexedDoc) => unknown;
+
+/** Fields checked directly: plain values, or arrays of plain values (any element matches, as in Mongo). */
+const GETTERS: Record<string, Getter> = {
+  _id: (d) => d.id,
+  title: (d) => d.title,
+  summary: (d) => d.summary,
+  url: (d) => d.url,
+  icon: (d) => d.icon,
+  type: (d) => d.type,
+  category: (d) => d.category,
+  subcategory: (d) => d.subcategory,
+  categories: (d) => d.categories,
+  tags: (d) => d.tags,
+  lang: (d) => d.lang,
+  disabled: (d) => d.disabled,
+  'source.id': (d) => d.source.id,
+  'source.type': (d) => d.source.type,
+  'source.name': (d) => d.source.name,
+  'source.icon': (d) => d.source.icon,
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** What mingo sees: the indexed document under its Mongo field names. */
+const asStored = (doc: IndexedDoc) => ({ ...doc, _id: doc.id });
+
+function viaMingo(filter: Record<string, unknown>): DocPredicate {
+  const query = new Query(filter);
+  return (doc) => query.test(asStored(doc));
+}
+
+function anyValue(get: Getter, test: (v: unknown) => boolean): DocPredicate {
+  return (doc) => {
+    const v = get(doc);
+    return Array.isArray(v) ? v.some(test) : test(v);
+  };
+}
+
+/** `{field: condition}`, or null when the condition is not one of the direct shapes. */
+function fieldPredicate(field: string, cond: unknown): DocPredicate | null {
+  const get = GETTERS[field];
+  if (!get) return null;
+  if (isScalar(cond)) return anyValue(get, (v) => v === cond);
+  if (!isObject(cond)) return null;
+  const keys = Object.keys(cond);
+  if (keys.length === 1 && keys[0] === '$in' && Array.isArray(cond.$in) && cond.$in.every(isScalar)) {
+    const values = new Set<unknown>(cond.$in);
+    return anyValue(get, (v) => values.has(v));
+  }
+  const regexOnly = keys.every((k) => k === '$regex' || k === '$options');
+  if (regexOnly && typeof cond.$regex === 'string' && (cond.$options === undefined || cond.$options === 'i')) {
+    let re: RegExp;
+    try {
+      re = new RegExp(cond.$regex, cond.$options === 'i' ? 'i' : '');
+    } catch {
+      return null; // let mingo report it the way it always did
+    }
+    return anyValue(get, (v) => typeof v === 'string' && re.test(v));
+  }
+  return null;
+}
+
+/** A predicate equivalent to `new Query(filter).test(doc)`. */
+export function compileDocFilter(filter: Record<string, unknown>): DocPredicate {
+  const parts: DocPredicate[] = [];
+  const rest: Record<string, unknown> = {};
+  for (const [key, cond] of Object.entries(filter)) {
+    let p: DocPredicate | null = null;
+    if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(cond) && cond.length > 0 && cond.every(isObject)) {
+      const subs = cond.map((c) => compileDocFilter(c as Record<string, unknown>));
+      p = key === '$and' ? (d) => subs.every((s) => s(d)) : key === '$or' ? (d) => subs.some((s) => s(d)) : (d) => !subs.some((s) => s(d));
+    } else if (!key.startsWith('$')) {
+      p = fieldPredicate(key, cond);
+    }
+    if (p) parts.push(p);
+    else rest[key] = cond;
+  }
+  // Direct checks first: they are cheap and usually decide.
+  if (Object.keys(rest).length > 0) parts.push(viaMingo(rest));
+  if (parts.length === 0) return () => true;
+  if (parts.length === 1) return parts[0]!;
+  return (doc) => parts.every((p) => p(doc));
+}
