@@ -38,24 +38,30 @@ export function createChatActivities(deps: ChatActivityDeps) {
      * the reply's log, publishes nothing twice, and asks the model to continue from that text.
      */
     async answer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs = { docIds: [], deep: false, toolsOutput: '' }): Promise<AnswerResult> {
-      const { publisher, logged } = await openPublisher(deps, turn);
+      // The setup reads are independent: in parallel, as this is on the way to the first token.
+      const abort = new AbortController();
+      let cancelled = false;
+      const watching = deps.cancels.watch(turn.replyId, () => {
+        cancelled = true;
+        abort.abort();
+      });
+      let setup: [Awaited<ReturnType<typeof openPublisher>>, Awaited<ReturnType<typeof providerAccess>>, string];
+      try {
+        setup = await Promise.all([openPublisher(deps, turn), providerAccess(models, ctx.model.providerId), referencesFor(models, inputs.docIds, inputs.deep)]);
+      } catch (err) {
+        (await watching.catch(() => undefined))?.();
+        throw err;
+      }
+      const stopWatching = await watching;
+      const [{ publisher, logged }, provider, references] = setup;
       let text = textOf(logged.chunks, 'response');
       let think = textOf(logged.chunks, 'think');
       const resumed = logged.chunks.some((c) => c.chunk_type === 'response');
       if (!resumed) await publisher.send('response', ''); // Coco's empty marker opens the answer
 
-      const provider = await providerAccess(models, ctx.model.providerId);
-
-      const abort = new AbortController();
-      let cancelled = false;
-      const stopWatching = await deps.cancels.watch(turn.replyId, () => {
-        cancelled = true;
-        abort.abort();
-      });
       const onTemporalCancel = () => abort.abort();
       Context.current().cancellationSignal.addEventListener('abort', onTemporalCancel);
 
-      const references = await referencesFor(models, inputs.docIds, inputs.deep);
       const vars = {
         query: ctx.query,
         context: answerContext(ctx, references, inputs.toolsOutput),

@@ -54,7 +54,10 @@ export class ChatService {
 
   /** The checks a turn needs before anything is stored: the assistant can answer, the socket is there. */
   async checkTurn(assistantId: string, wsId: string | undefined, wsRequired: boolean): Promise<Stored> {
-    const assistant = (await this.deps.models.Assistant.findById(assistantId).lean()) as Stored | null;
+    const [assistant, wsKnown] = await Promise.all([
+      this.deps.models.Assistant.findById(assistantId).lean() as Promise<Stored | null>,
+      wsId ? this.deps.redis.exists(this.deps.keys.wsKey(wsId)) : Promise.resolve(1),
+    ]);
     if (!assistant) throw new AssistantNotFoundError(assistantId);
     if (assistant.enabled === false) throw new BadRequestError(`assistant [${assistantId}] is not enabled`);
     const m = assistant.answering_model as { provider_id?: string; name?: string } | null;
@@ -64,7 +67,7 @@ export class ChatService {
     if (wsRequired && !wsId) {
       throw new BadRequestError('the WEBSOCKET-SESSION-ID header is required here (or use the streaming endpoints _create / _chat)');
     }
-    if (wsId && !(await this.deps.redis.exists(this.deps.keys.wsKey(wsId)))) {
+    if (wsId && !wsKnown) {
       throw new BadRequestError(`websocket session [${wsId}] is not connected`);
     }
     return assistant;
@@ -118,8 +121,10 @@ export class ChatService {
       this.deps.logger.error({ err, session_id: t.session._id }, 'could not hand the turn to its workflow');
       throw new ServiceUnavailableError(`the reply could not be started: ${(err as Error).message}`);
     }
-    await this.deps.redis.set(this.deps.keys.currentReply(t.session._id), replyId, { EX: 3600 });
-    if (t.wsId) await this.deps.redis.publish(this.deps.keys.wsChannel(t.wsId), JSON.stringify({ replyId, afterSeq: 0 }));
+    await Promise.all([
+      this.deps.redis.set(this.deps.keys.currentReply(t.session._id), replyId, { EX: 3600 }),
+      t.wsId ? this.deps.redis.publish(this.deps.keys.wsChannel(t.wsId), JSON.stringify({ replyId, afterSeq: 0 })) : undefined,
+    ]);
     return { userMessage, replyId };
   }
 

@@ -67,10 +67,9 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
     const input = ctx.state.input as SendBody;
     const text = input.message.trim();
     if (!text) throw new BadRequestError('message is empty');
-    const session = await chat.loadOwnSession(ctx.params.id as string, userOf(ctx));
     const { assistantId, params } = turnParams(ctx.query as QueryParams);
     const wsId = mode === 'ws' ? wsIdOf(ctx) : undefined;
-    const assistant = await chat.checkTurn(assistantId, wsId, mode === 'ws');
+    const [session, assistant] = await Promise.all([chat.loadOwnSession(ctx.params.id as string, userOf(ctx)), chat.checkTurn(assistantId, wsId, mode === 'ws')]);
     const { userMessage, replyId } = await chat.startTurn({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId });
     const first = [{ _id: userMessage._id, result: 'created', _source: presentMessage(userMessage) }];
     if (mode === 'ws') ctx.body = first;
