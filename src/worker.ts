@@ -63,14 +63,30 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     await Promise.allSettled([pool.close(), connection.close(), hub.close(), mongo.close(), redis.quit()]);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
-  return { worker, run, shutdown: async () => { worker.shutdown(); await run; } };
+  return {
+    worker,
+    run,
+    // Idempotent: a second signal (Ctrl-C reaches the whole process group) must not throw.
+    shutdown: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await run;
+    },
+  };
 }
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
   const running = await startWorker(config, logger);
-  const stop = () => void running.shutdown().then(() => process.exit(0));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void running.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   await running.run;
