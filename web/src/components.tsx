@@ -1,5 +1,6 @@
-// Small shared pieces: assistant icons, JSON text helpers.
-import { BulbOutlined, CodeOutlined, CustomerServiceOutlined, ExperimentOutlined, ReadOutlined, RobotOutlined, SearchOutlined, SmileOutlined } from '@ant-design/icons';
+// Small shared pieces: assistant icons, JSON text helpers, the list pages' toolbar and row actions.
+import { BulbOutlined, CodeOutlined, CustomerServiceOutlined, DeleteOutlined, EditOutlined, ExperimentOutlined, ReadOutlined, ReloadOutlined, RobotOutlined, SearchOutlined, SmileOutlined } from '@ant-design/icons';
+import { Button, Input, Space, Tooltip } from 'antd';
 import type { ReactNode } from 'react';
 
 export const ICONS: Record<string, ReactNode> = {
@@ -59,3 +60,33 @@ export const httpUrlRule = (message: string, allowEmpty = true) => ({
     if (!ok) throw new Error(message);
   },
 });
+
+/** A list page's toolbar: search and Refresh on the left, the page's own actions (`children`) on the right. */
+export function ListToolbar({ placeholder, onSearch, onRefresh, children }: { placeholder: string; onSearch: (query: string) => void; onRefresh: () => void; children?: ReactNode }) {
+  return (
+    <div className="toolbar">
+      <Input.Search className="grow" placeholder={placeholder} allowClear onSearch={(v) => onSearch(v.trim())} />
+      <Button icon={<ReloadOutlined />} onClick={onRefresh}>
+        Refresh
+      </Button>
+      <div style={{ flex: 1 }} />
+      {children}
+    </div>
+  );
+}
+
+/** A table row's Edit and Delete buttons; no Delete where `onDelete` is absent (built-ins). */
+export function RowActions({ onEdit, onDelete }: { onEdit: () => void; onDelete?: () => void }) {
+  return (
+    <Space size={2}>
+      <Tooltip title="Edit">
+        <Button type="text" size="small" icon={<EditOutlined />} aria-label="Edit" onClick={onEdit} />
+      </Tooltip>
+      {onDelete && (
+        <Tooltip title="Delete">
+          <Button type="text" size="small" danger icon={<DeleteOutlined />} aria-label="Delete" onClick={onDelete} />
+        </Tooltip>
+      )}
+    </Space>
+  );
+}

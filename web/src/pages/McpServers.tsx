@@ -1,11 +1,11 @@
 // MCP servers (coco-api.md §7.3): stdio {command, args, env} or sse / streamable_http {url}. Args and
 // env are edited one per line; env values come back masked and are kept when sent back unchanged.
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Col, Drawer, Form, Input, Row, Select, Space, Switch, Table, Tag, Tooltip } from 'antd';
+import { Alert, App, Button, Col, Drawer, Form, Input, Row, Select, Switch, Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { DeleteOutlined, EditOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { PlusOutlined } from '@ant-design/icons';
 import { api, errorText, GetEnvelope, search } from '../api';
-import { httpUrlRule, lines } from '../components';
+import { httpUrlRule, lines, ListToolbar, RowActions } from '../components';
 import type { McpServer, McpType } from '../types';
 
 type McpForm = Omit<McpServer, 'config'> & { command?: string; args_text?: string; env_text?: string; url?: string };
@@ -127,30 +127,18 @@ export function McpServers() {
       title: 'Actions',
       width: 100,
       render: (_, s) => (
-        <Space size={2}>
-          <Tooltip title="Edit">
-            <Button type="text" size="small" icon={<EditOutlined />} aria-label="Edit" onClick={() => void open(s)} />
-          </Tooltip>
-          <Tooltip title="Delete">
-            <Button type="text" size="small" danger icon={<DeleteOutlined />} aria-label="Delete" onClick={() => remove(s)} />
-          </Tooltip>
-        </Space>
+        <RowActions onEdit={() => void open(s)} onDelete={() => remove(s)} />
       ),
     },
   ];
 
   return (
     <div>
-      <div className="toolbar">
-        <Input.Search className="grow" placeholder="Search MCP servers" allowClear onSearch={(v) => { setQuery(v.trim()); setPage((p) => ({ ...p, current: 1 })); }} />
-        <Button icon={<ReloadOutlined />} onClick={() => void load()}>
-          Refresh
-        </Button>
-        <div style={{ flex: 1 }} />
+      <ListToolbar placeholder="Search MCP servers" onSearch={(q) => { setQuery(q); setPage((p) => ({ ...p, current: 1 })); }} onRefresh={() => void load()}>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => void open()}>
           Add
         </Button>
-      </div>
+      </ListToolbar>
       <Table<McpServer>
         rowKey="id"
         size="middle"

@@ -1,11 +1,11 @@
 // Model providers (coco-api.md §7.1). The API key is written, never shown: the server masks it on GET
 // and drops it from search hits; saving without a new key keeps the stored one.
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Checkbox, Col, Drawer, Form, Input, Row, Select, Space, Switch, Table, Tag, Tooltip } from 'antd';
+import { Alert, App, Button, Checkbox, Col, Drawer, Form, Input, Row, Select, Space, Switch, Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { DeleteOutlined, EditOutlined, MinusCircleOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { api, errorText, GetEnvelope, search } from '../api';
-import { httpUrlRule } from '../components';
+import { httpUrlRule, ListToolbar, RowActions } from '../components';
 import type { ModelProvider } from '../types';
 
 type ProviderForm = Omit<ModelProvider, 'api_key'> & { api_key_new?: string; clear_key?: boolean };
@@ -117,32 +117,18 @@ export function Providers() {
       title: 'Actions',
       width: 100,
       render: (_, p) => (
-        <Space size={2}>
-          <Tooltip title="Edit">
-            <Button type="text" size="small" icon={<EditOutlined />} aria-label="Edit" onClick={() => void open(p)} />
-          </Tooltip>
-          {!p.builtin && (
-            <Tooltip title="Delete">
-              <Button type="text" size="small" danger icon={<DeleteOutlined />} aria-label="Delete" onClick={() => remove(p)} />
-            </Tooltip>
-          )}
-        </Space>
+        <RowActions onEdit={() => void open(p)} onDelete={!p.builtin ? () => remove(p) : undefined} />
       ),
     },
   ];
 
   return (
     <div>
-      <div className="toolbar">
-        <Input.Search className="grow" placeholder="Search providers" allowClear onSearch={(v) => { setQuery(v.trim()); setPage((p) => ({ ...p, current: 1 })); }} />
-        <Button icon={<ReloadOutlined />} onClick={() => void load()}>
-          Refresh
-        </Button>
-        <div style={{ flex: 1 }} />
+      <ListToolbar placeholder="Search providers" onSearch={(q) => { setQuery(q); setPage((p) => ({ ...p, current: 1 })); }} onRefresh={() => void load()}>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => void open()}>
           Add
         </Button>
-      </div>
+      </ListToolbar>
       <Table<ModelProvider>
         rowKey="id"
         size="middle"
