@@ -1,16 +1,20 @@
 // The answer and finalize steps of a reply, and the durable repeat of a cancel.
 import { activityInfo, Context } from '@temporalio/activity';
 import { requestCancel } from '../bus/cancel';
-import type { AnswerInputs, AnswerResult, MessageChunk, ReplyDetail, ReplyEndReason, Turn, TurnContext } from '../shared/chat';
-import { historyText } from '../shared/history';
+import type { AnswerInputs, AnswerResult, Conversation, HistoryEntry, MessageChunk, ReplyDetail, ReplyEndReason, Turn, TurnContext } from '../shared/chat';
+import { historyEntry, historyText } from '../shared/history';
+import { needsSteps } from '../shared/pipeline';
 import { renderTemplate } from '../shared/template';
 import { isAbort, isPermanentProviderError, streamChat } from './llm';
 import { referencesFor } from './references';
-import { ChatActivityDeps, openPublisher, permanent, providerAccess, withHeartbeat } from './support';
+import { createContextLoader } from './context';
+import { ChatActivityDeps, openPublisher, permanent, ProviderAccess, providerAccess, withHeartbeat } from './support';
 
 export const CONTINUE_PROMPT = 'Continue your previous answer exactly where it stopped. Do not repeat anything already written.';
 
 type FinalInput = AnswerResult | { reason: 'error'; error: string };
+
+const NO_INPUTS: AnswerInputs = { docIds: [], deep: false, toolsOutput: '' };
 
 /** Chunks of one kind already published for this reply, joined: what the client has seen. */
 function textOf(chunks: MessageChunk[], type: 'think' | 'response'): string {
@@ -31,84 +35,107 @@ function answerContext(ctx: TurnContext, references: string, toolsOutput: string
 
 export function createChatActivities(deps: ChatActivityDeps) {
   const { models, redis, keys } = deps;
+  const loadContext = createContextLoader(deps);
 
-  return {
-    /**
-     * Streams the answer. A retried attempt (after a crash) reads what the client already received from
-     * the reply's log, publishes nothing twice, and asks the model to continue from that text.
-     */
-    async answer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs = { docIds: [], deep: false, toolsOutput: '' }): Promise<AnswerResult> {
-      // The setup reads are independent: in parallel, as this is on the way to the first token.
-      const abort = new AbortController();
-      let cancelled = false;
-      const watching = deps.cancels.watch(turn.replyId, () => {
-        cancelled = true;
-        abort.abort();
-      });
-      let setup: [Awaited<ReturnType<typeof openPublisher>>, Awaited<ReturnType<typeof providerAccess>>, string];
-      try {
-        setup = await Promise.all([openPublisher(deps, turn), providerAccess(models, ctx.model.providerId), referencesFor(models, inputs.docIds, inputs.deep)]);
-      } catch (err) {
-        (await watching.catch(() => undefined))?.();
+  /**
+   * Streams the answer. A retried attempt (after a crash) reads what the client already received from
+   * the reply's log, publishes nothing twice, and asks the model to continue from that text.
+   * `access` is the answering provider when the caller has just read it.
+   */
+  async function streamAnswer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs, access?: ProviderAccess): Promise<AnswerResult> {
+    const abort = new AbortController();
+    let cancelled = false;
+    const watching = deps.cancels.watch(turn.replyId, () => {
+      cancelled = true;
+      abort.abort();
+    });
+    // The setup reads are independent: in parallel, as this is on the way to the first token.
+    let setup: [Awaited<ReturnType<typeof openPublisher>>, ProviderAccess, string];
+    try {
+      setup = await Promise.all([
+        openPublisher(deps, turn),
+        access ?? providerAccess(deps.providers, ctx.model.providerId),
+        referencesFor(models, inputs.docIds, inputs.deep),
+      ]);
+    } catch (err) {
+      (await watching.catch(() => undefined))?.();
+      throw err;
+    }
+    const stopWatching = await watching;
+    const [{ publisher, logged }, provider, references] = setup;
+    let text = textOf(logged.chunks, 'response');
+    let think = textOf(logged.chunks, 'think');
+    const resumed = logged.chunks.some((c) => c.chunk_type === 'response');
+    // Coco's empty marker opens the answer; the publisher keeps order, so the model need not wait for it.
+    if (!resumed) void publisher.send('response', '').catch(() => undefined);
+
+    const onTemporalCancel = () => abort.abort();
+    Context.current().cancellationSignal.addEventListener('abort', onTemporalCancel);
+
+    const vars = {
+      query: ctx.query,
+      context: answerContext(ctx, references, inputs.toolsOutput),
+      history: historyText(ctx.history, ctx.summary),
+      references,
+      tools_output: inputs.toolsOutput,
+    };
+    const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [
+      { role: 'system', content: ctx.rolePrompt },
+      { role: 'user', content: renderTemplate(ctx.answerTemplate, vars) },
+    ];
+    if (text) messages.push({ role: 'assistant', content: text }, { role: 'user', content: CONTINUE_PROMPT });
+
+    const progress = () => ({ lastSeq: publisher.lastSeq, chars: text.length, attempt: activityInfo().attempt });
+    try {
+      if (!cancelled) {
+        await withHeartbeat(() => streamChat({
+          baseUrl: provider.baseUrl,
+          apiKey: provider.apiKey,
+          model: ctx.model.name,
+          messages,
+          settings: ctx.model.settings,
+          signal: abort.signal,
+          onDelta: (kind, delta) => {
+            if (kind === 'think') think += delta;
+            else text += delta;
+            return publisher.delta(kind, delta);
+          },
+        }), progress);
+      }
+    } catch (err) {
+      if (!(isAbort(err) && cancelled)) {
+        await publisher.flush().catch(() => undefined);
+        if (isAbort(err)) throw err; // Temporal cancelled us
+        if (isPermanentProviderError(err)) throw permanent(`model provider error: ${(err as Error).message}`, 'ProviderError');
         throw err;
       }
-      const stopWatching = await watching;
-      const [{ publisher, logged }, provider, references] = setup;
-      let text = textOf(logged.chunks, 'response');
-      let think = textOf(logged.chunks, 'think');
-      const resumed = logged.chunks.some((c) => c.chunk_type === 'response');
-      if (!resumed) await publisher.send('response', ''); // Coco's empty marker opens the answer
+    } finally {
+      stopWatching();
+      Context.current().cancellationSignal.removeEventListener('abort', onTemporalCancel);
+    }
+    await publisher.flush();
+    return { text, think, reason: cancelled ? 'user_cancelled' : 'completed', lastSeq: publisher.lastSeq };
+  }
 
-      const onTemporalCancel = () => abort.abort();
-      Context.current().cancellationSignal.addEventListener('abort', onTemporalCancel);
+  return {
+    async answer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs = NO_INPUTS): Promise<AnswerResult> {
+      return streamAnswer(turn, ctx, inputs);
+    },
 
-      const vars = {
-        query: ctx.query,
-        context: answerContext(ctx, references, inputs.toolsOutput),
-        history: historyText(ctx.history, ctx.summary),
-        references,
-        tools_output: inputs.toolsOutput,
-      };
-      const messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> = [
-        { role: 'system', content: ctx.rolePrompt },
-        { role: 'user', content: renderTemplate(ctx.answerTemplate, vars) },
-      ];
-      if (text) messages.push({ role: 'assistant', content: text }, { role: 'user', content: CONTINUE_PROMPT });
-
-      const progress = () => ({ lastSeq: publisher.lastSeq, chars: text.length, attempt: activityInfo().attempt });
-      try {
-        if (!cancelled) {
-          await withHeartbeat(() => streamChat({
-            baseUrl: provider.baseUrl,
-            apiKey: provider.apiKey,
-            model: ctx.model.name,
-            messages,
-            settings: ctx.model.settings,
-            signal: abort.signal,
-            onDelta: (kind, delta) => {
-              if (kind === 'think') think += delta;
-              else text += delta;
-              return publisher.delta(kind, delta);
-            },
-          }), progress);
-        }
-      } catch (err) {
-        if (!(isAbort(err) && cancelled)) {
-          await publisher.flush().catch(() => undefined);
-          if (isAbort(err)) throw err; // Temporal cancelled us
-          if (isPermanentProviderError(err)) throw permanent(`model provider error: ${(err as Error).message}`, 'ProviderError');
-          throw err;
-        }
-      } finally {
-        stopWatching();
-        Context.current().cancellationSignal.removeEventListener('abort', onTemporalCancel);
-      }
-      await publisher.flush();
-      return { text, think, reason: cancelled ? 'user_cancelled' : 'completed', lastSeq: publisher.lastSeq };
+    /**
+     * The first step of a turn: loads its context and, when no step comes before the answer (no deep
+     * think, search, tools or given sources), streams the answer right away. One activity instead of
+     * two saves a Temporal round trip on the way to the first token. A retry after a crash reloads the
+     * context and continues the answer from the reply's log.
+     */
+    async beginReply(turn: Turn, conversation?: Conversation): Promise<{ context: TurnContext; answer: AnswerResult | null }> {
+      const { context, access } = await withHeartbeat(() => loadContext(turn, conversation));
+      if (needsSteps(turn, context)) return { context, answer: null };
+      return { context, answer: await streamAnswer(turn, context, NO_INPUTS, access) };
     },
 
     /** Saves the assistant message under the id used in the chunks, then sends reply_end. Idempotent. */
-    async finalize(turn: Turn, result: FinalInput, steps: ReplyDetail[] = []): Promise<{ lastSeq: number }> {
+    async finalize(turn: Turn, result: FinalInput, steps: ReplyDetail[] = []): Promise<{ lastSeq: number; entry: HistoryEntry }> {
       const { publisher, logged } = await openPublisher(deps, turn);
       const ended = logged.chunks.some((c) => c.chunk_type === 'reply_end');
       const reason: ReplyEndReason = result.reason;
@@ -150,7 +177,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
         await publisher.send('reply_end', JSON.stringify({ reason, ...(error !== undefined && { error }) }), true);
       }
       deps.logger.info({ session_id: turn.sessionId, reply_id: turn.replyId, reason }, 'reply finished');
-      return { lastSeq: publisher.lastSeq };
+      return { lastSeq: publisher.lastSeq, entry: historyEntry(turn.replyId, 'assistant', errorMessage ?? text) };
     },
 
     /** The workflow's durable repeat of a cancel (the API sends the same notice first). */

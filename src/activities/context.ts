@@ -2,13 +2,13 @@
 // and their settings, the history (and its summary), and what retrieval may search. Small and secret-free,
 // since it lands in workflow history.
 import { presentAssistant } from '../api/routes/assistant/presenter';
-import type { HistoryEntry, ModelRef, SearchScope, StepModel, Turn, TurnContext } from '../shared/chat';
+import type { HistoryEntry, Conversation, ModelRef, SearchScope, StepModel, Turn, TurnContext } from '../shared/chat';
 import type { BuiltinTools, ToolsContext } from '../shared/tools';
 import { parseDuration } from '../shared/chat';
+import { historyEntry } from '../shared/history';
 import { renderTemplate } from '../shared/template';
-import { ChatActivityDeps, permanent } from './support';
+import { ChatActivityDeps, permanent, ProviderAccess, usableProvider } from './support';
 
-const HISTORY_TEXT_LIMIT = 1000;
 const DEFAULT_KEEPALIVE_MS = 30 * 60_000;
 /** Per-step defaults when neither the assistant nor the provider sets a value (coco-api.md §5.1). */
 const STEP_DEFAULTS = {
@@ -16,6 +16,24 @@ const STEP_DEFAULTS = {
   intent: { temperature: 0.8, max_tokens: 1024 },
   picking: { max_tokens: 32768 },
 };
+
+/** A loaded context and, beside it, how to reach the answering model (a secret: never in history). */
+export interface LoadedContext {
+  context: TurnContext;
+  access: ProviderAccess;
+}
+
+interface StoredSession {
+  summary?: string;
+  summary_until?: Date | null;
+}
+
+interface StoredMessage {
+  _id: string;
+  type: 'user' | 'assistant';
+  message: string;
+  created: Date;
+}
 
 interface ModelConfigView {
   provider_id?: string;
@@ -38,25 +56,31 @@ interface AssistantView {
   chat_settings?: { input_preprocess_tpl?: string; history_message?: { number?: number; summary?: boolean; compression_threshold?: number } };
 }
 
-export function createContextActivities(deps: ChatActivityDeps) {
+/** Builds the function that loads a turn's context (used by the loadContext and beginReply steps). */
+export function createContextLoader(deps: ChatActivityDeps) {
   const { models } = deps;
 
   /** Settings: the assistant's value when set (non-zero), else the provider's entry for the model, else the step default. */
-  async function resolveModel(m: ModelConfigView | undefined, defaults: Record<string, unknown>): Promise<ModelRef | null> {
+  async function resolveModel(m: ModelConfigView | undefined, defaults: Record<string, unknown>): Promise<(ModelRef & { access: ProviderAccess }) | null> {
     if (!m?.provider_id || !m.name) return null;
-    const provider = (await models.ModelProvider.findById(m.provider_id).lean()) as { enabled?: boolean; models?: Array<{ name: string; settings?: Record<string, unknown> }> } | null;
-    if (!provider) throw permanent(`model provider [${m.provider_id}] is not found`);
-    if (provider.enabled === false) throw permanent(`model provider [${m.provider_id}] is not enabled`);
+    const provider = await usableProvider(deps.providers, m.provider_id);
     const settings: Record<string, unknown> = { ...defaults };
     const fromProvider = (provider.models ?? []).find((x) => x.name === m.name)?.settings ?? {};
     for (const source of [fromProvider, m.settings ?? {}]) {
       for (const [k, v] of Object.entries(source)) if (v !== 0 && v !== undefined && v !== null) settings[k] = v;
     }
-    return { providerId: m.provider_id, name: m.name, settings };
+    return { providerId: m.provider_id, name: m.name, settings, access: { baseUrl: provider.base_url ?? '', apiKey: provider.api_key ?? '' } };
+  }
+
+  /** A model reference as it may go into workflow history: without the provider's key. */
+  function withoutAccess<T extends { access?: ProviderAccess }>(ref: T): Omit<T, 'access'> {
+    const { access: _access, ...rest } = ref;
+    return rest;
   }
 
   async function stepModel(m: ModelConfigView | undefined, fallback: ModelRef, defaults: Record<string, unknown>): Promise<StepModel> {
-    const ref = (await resolveModel(m, defaults)) ?? { ...fallback, settings: { ...fallback.settings, ...defaults } };
+    const resolved = await resolveModel(m, defaults);
+    const ref = resolved ? withoutAccess(resolved) : { ...fallback, settings: { ...fallback.settings, ...defaults } };
     return { ...ref, template: m?.prompt?.template ?? '' };
   }
 
@@ -93,72 +117,95 @@ export function createContextActivities(deps: ChatActivityDeps) {
     }
     if (!Object.values(builtin).some(Boolean) && mcpServerIds.length === 0) return null;
     const m = a.mcp_servers?.model;
-    const model = (await resolveModel(m ?? undefined, {})) ?? { ...answering, settings: { ...answering.settings, ...(m?.settings ?? {}) } };
+    const resolved = await resolveModel(m ?? undefined, {});
+    const model = resolved ? withoutAccess(resolved) : { ...answering, settings: { ...answering.settings, ...(m?.settings ?? {}) } };
     const max = a.mcp_servers?.max_iterations ?? 5;
     return { builtin, mcpServerIds, model, maxIterations: max <= 1 ? 5 : max };
   }
 
-  async function history(turn: Turn, number: number): Promise<{ history: HistoryEntry[]; summary: string }> {
-    const session = (await models.Session.findById(turn.sessionId).lean()) as { summary?: string; summary_until?: Date | null } | null;
-    const summary = session?.summary ?? '';
-    if (number <= 0) return { history: [], summary };
-    const filter: Record<string, unknown> = { session_id: turn.sessionId, _id: { $ne: turn.userMessageId }, type: { $in: ['user', 'assistant'] } };
-    if (session?.summary_until) filter.created = { $gt: session.summary_until };
-    const previous = (await models.ChatMessage.find(filter).sort({ created: -1, _id: -1 }).limit(number).lean()) as Array<{ type: 'user' | 'assistant'; message: string }>;
-    return {
-      summary,
-      history: previous.reverse().map((p) => ({
-        role: p.type,
-        text: p.message.length > HISTORY_TEXT_LIMIT ? `${p.message.slice(0, HISTORY_TEXT_LIMIT)}...` : p.message,
-      })),
-    };
+  /**
+   * The last `number` messages before this turn, after what the session's summary covers: from the
+   * workflow's conversation when it holds enough, else read (the newest ones, minus the summarised ones:
+   * the same set as filtering in the query).
+   */
+  async function history(turn: Turn, number: number, conversation?: Conversation): Promise<{ history: HistoryEntry[]; summary: string; complete: boolean }> {
+    if (conversation && (conversation.complete || conversation.entries.length >= number)) {
+      const entries = number > 0 ? conversation.entries.slice(-number) : [];
+      return { history: entries, summary: conversation.summary, complete: conversation.complete && entries.length === conversation.entries.length };
+    }
+    const filter = { session_id: turn.sessionId, _id: { $ne: turn.userMessageId }, type: { $in: ['user', 'assistant'] } };
+    const [session, latest] = await Promise.all([
+      models.Session.findById(turn.sessionId).lean() as Promise<StoredSession | null>,
+      number > 0 ? (models.ChatMessage.find(filter).sort({ created: -1, _id: -1 }).limit(number).lean() as Promise<StoredMessage[]>) : [],
+    ]);
+    const until = session?.summary_until ? new Date(session.summary_until).getTime() : -Infinity;
+    const previous = latest.filter((m) => new Date(m.created).getTime() > until).reverse();
+    // Fewer than asked for, or some already summarised: nothing after the summary was left out.
+    const complete = number > 0 && (latest.length < number || previous.length < latest.length);
+    return { summary: session?.summary ?? '', history: previous.map((m) => historyEntry(m._id, m.type, m.message)), complete };
   }
 
+  /**
+   * Everything a turn's steps need. The assistant comes with the turn (as it was when the message was
+   * sent), the history with the workflow's conversation; the rest is read in one parallel round.
+   */
+  async function load(turn: Turn, conversation?: Conversation): Promise<LoadedContext> {
+    const stored = turn.assistant ?? (await models.Assistant.findById(turn.assistantId).lean());
+    if (!stored) throw permanent(`assistant [${turn.assistantId}] is not found`);
+    const a = presentAssistant(stored) as unknown as AssistantView;
+    if (!a.enabled) throw permanent(`assistant [${turn.assistantId}] is not enabled`);
+    // A deep_think assistant thinks deeply unless the request turns it off (design.md §2.1).
+    const deepThink = a.type === 'deep_think' && turn.params.deepThinking !== false;
+    const [resolved, { scope, sources }, { history: entries, summary, complete: historyComplete }] = await Promise.all([
+      resolveModel(a.answering_model, STEP_DEFAULTS.answer),
+      searchScope(turn, a, deepThink),
+      history(turn, a.chat_settings?.history_message?.number ?? 5, conversation),
+    ]);
+    if (!resolved) throw permanent(`assistant [${turn.assistantId}] has no answering model configured. Please set it up first`);
+    const { access, ...model } = resolved;
+    const [tools, intentModel, pickingModel] = await Promise.all([
+      toolsFor(turn, a, model),
+      deepThink ? stepModel(a.config?.intent_analysis_model, model, STEP_DEFAULTS.intent) : null,
+      deepThink ? stepModel(a.config?.picking_doc_model, model, STEP_DEFAULTS.picking) : null,
+    ]);
+
+    const tpl = a.chat_settings?.input_preprocess_tpl ?? '';
+    const raw = turn.modelQuery ?? turn.text;
+    const query = tpl.trim() ? renderTemplate(tpl, { query: raw }) : raw;
+    const context: TurnContext = {
+      assistantId: turn.assistantId,
+      query,
+      rolePrompt: a.role_prompt,
+      answerTemplate: a.answering_model?.prompt?.template || '{{.query}}',
+      model,
+      keepaliveMs: parseDuration(a.keepalive ?? '30m', DEFAULT_KEEPALIVE_MS),
+      history: entries,
+      historyComplete,
+      summary,
+      deepThink,
+      search: scope,
+      pickDatasource: a.config?.pick_datasource === true,
+      pickTools: a.config?.pick_tools === true,
+      intentModel,
+      pickingModel,
+      networkSources: sources,
+      tools,
+      compression: {
+        threshold: a.chat_settings?.history_message?.compression_threshold ?? 1000,
+        enabled: a.chat_settings?.history_message?.summary !== false && (a.chat_settings?.history_message?.compression_threshold ?? 1000) > 0,
+      },
+    };
+    return { context, access };
+  }
+
+  return load;
+}
+
+export function createContextActivities(deps: ChatActivityDeps) {
+  const load = createContextLoader(deps);
   return {
     async loadContext(turn: Turn): Promise<TurnContext> {
-      const stored = await models.Assistant.findById(turn.assistantId).lean();
-      if (!stored) throw permanent(`assistant [${turn.assistantId}] is not found`);
-      const a = presentAssistant(stored) as unknown as AssistantView;
-      if (!a.enabled) throw permanent(`assistant [${turn.assistantId}] is not enabled`);
-      const model = await resolveModel(a.answering_model, STEP_DEFAULTS.answer);
-      if (!model) throw permanent(`assistant [${turn.assistantId}] has no answering model configured. Please set it up first`);
-
-      const tpl = a.chat_settings?.input_preprocess_tpl ?? '';
-      const raw = turn.modelQuery ?? turn.text;
-      const query = tpl.trim() ? renderTemplate(tpl, { query: raw }) : raw;
-      // A deep_think assistant thinks deeply unless the request turns it off (design.md §2.1).
-      const deepThink = a.type === 'deep_think' && turn.params.deepThinking !== false;
-      // Independent reads, in parallel: this step is on the way to the first token.
-      const [{ scope, sources }, { history: entries, summary }, tools, intentModel, pickingModel] = await Promise.all([
-        searchScope(turn, a, deepThink),
-        history(turn, a.chat_settings?.history_message?.number ?? 5),
-        toolsFor(turn, a, model),
-        deepThink ? stepModel(a.config?.intent_analysis_model, model, STEP_DEFAULTS.intent) : null,
-        deepThink ? stepModel(a.config?.picking_doc_model, model, STEP_DEFAULTS.picking) : null,
-      ]);
-
-      return {
-        assistantId: turn.assistantId,
-        query,
-        rolePrompt: a.role_prompt,
-        answerTemplate: a.answering_model?.prompt?.template || '{{.query}}',
-        model,
-        keepaliveMs: parseDuration(a.keepalive ?? '30m', DEFAULT_KEEPALIVE_MS),
-        history: entries,
-        summary,
-        deepThink,
-        search: scope,
-        pickDatasource: a.config?.pick_datasource === true,
-        pickTools: a.config?.pick_tools === true,
-        intentModel,
-        pickingModel,
-        networkSources: sources,
-        tools,
-        compression: {
-          threshold: a.chat_settings?.history_message?.compression_threshold ?? 1000,
-          enabled: a.chat_settings?.history_message?.summary !== false && (a.chat_settings?.history_message?.compression_threshold ?? 1000) > 0,
-        },
-      };
+      return (await load(turn)).context;
     },
   };
 }

@@ -42,27 +42,29 @@ export function createFollowupActivities(deps: ChatActivityDeps) {
 
     /**
      * When the history past the summary is longer than the threshold, older turns are folded into the
-     * session's summary, which is updated incrementally rather than recomputed.
+     * session's summary, which is updated incrementally rather than recomputed. Answers the new summary
+     * and the last message it covers, for the workflow's conversation.
      */
-    async compressHistory(turn: Turn, ctx: TurnContext): Promise<boolean> {
+    async compressHistory(turn: Turn, ctx: TurnContext): Promise<{ summary: string; untilId: string } | null> {
       const threshold = ctx.compression.threshold;
-      if (!ctx.compression.enabled) return false;
+      if (!ctx.compression.enabled) return null;
       const session = (await models.Session.findById(turn.sessionId).lean()) as { summary?: string; summary_until?: Date | null } | null;
-      if (!session) return false;
+      if (!session) return null;
       const filter: Record<string, unknown> = { session_id: turn.sessionId, type: { $in: ['user', 'assistant'] } };
       if (session.summary_until) filter.created = { $gt: session.summary_until };
       const messages = (await models.ChatMessage.find(filter).sort({ created: 1, _id: 1 }).lean()) as MessageLite[];
       const text = messages.map((m) => `${m.type}: ${m.message}`).join('\n\n');
-      if (text.length <= threshold || messages.length <= KEEP_VERBATIM * 2) return false;
+      if (text.length <= threshold || messages.length <= KEEP_VERBATIM * 2) return null;
       const fold = messages.slice(0, messages.length - KEEP_VERBATIM * 2);
       const turns = fold.map((m) => `${m.type}: ${m.message}`).join('\n\n');
       const summary = await completeWithModel(deps, ctx.model, [
         { role: 'system', content: SUMMARY_PROMPT },
         { role: 'user', content: `Current summary:\n${session.summary || '(none yet)'}\n\nNew turns:\n${turns}` },
       ]);
-      if (!summary.trim()) return false;
-      await models.Session.updateOne({ _id: turn.sessionId }, { $set: { summary: summary.trim(), summary_until: fold[fold.length - 1]!.created } });
-      return true;
+      if (!summary.trim()) return null;
+      const until = fold[fold.length - 1]!;
+      await models.Session.updateOne({ _id: turn.sessionId }, { $set: { summary: summary.trim(), summary_until: until.created } });
+      return { summary: summary.trim(), untilId: until._id };
     },
   };
 }

@@ -69,9 +69,24 @@ function requestSettings(settings: Record<string, unknown>) {
   };
 }
 
+const clients = new Map<string, OpenAI>();
+const MAX_CLIENTS = 64;
+
+/** One client per provider URL and key, reused across steps (building one per call costs time per step). */
+function clientFor(baseUrl: string, apiKey: string): OpenAI {
+  const key = `${baseUrl}\n${apiKey}`;
+  let client = clients.get(key);
+  if (!client) {
+    if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value as string);
+    // Temporal retries the activity; the client itself must not retry behind its back.
+    client = new OpenAI({ baseURL: baseUrl || undefined, apiKey: apiKey || 'not-needed', maxRetries: 0, timeout: 120_000 });
+    clients.set(key, client);
+  }
+  return client;
+}
+
 export async function streamChat(req: StreamRequest): Promise<void> {
-  // Temporal retries the activity; the client itself must not retry behind its back.
-  const client = new OpenAI({ baseURL: req.baseUrl || undefined, apiKey: req.apiKey || 'not-needed', maxRetries: 0, timeout: 120_000 });
+  const client = clientFor(req.baseUrl, req.apiKey);
   const stream = await client.chat.completions.create(
     { model: req.model, messages: req.messages, stream: true, ...requestSettings(req.settings) },
     { signal: req.signal },

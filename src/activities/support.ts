@@ -9,6 +9,7 @@ import type { Redis } from '../infra/redis';
 import type { Models } from '../models';
 import type { RetrievalEngine } from '../retrieval/engine';
 import type { McpPool } from '../tools/mcp-pool';
+import type { ProviderCache, StoredProvider } from './providers';
 import type { ToolsConfig } from '../tools/types';
 import type { ModelRef, ReplyRef } from '../shared/chat';
 import { ChatMessageParam, isPermanentProviderError, streamChat } from './llm';
@@ -19,6 +20,7 @@ export interface ChatActivityDeps {
   redis: Redis;
   keys: BusKeys;
   cancels: CancelWatcher;
+  providers: ProviderCache;
   publisher: PublisherOptions;
   retrieval: RetrievalEngine;
   tools: { pool: McpPool; config: ToolsConfig };
@@ -33,11 +35,17 @@ export interface ProviderAccess {
   apiKey: string;
 }
 
-/** The provider's URL and key, read where they are used: secrets never travel through workflow history. */
-export async function providerAccess(models: Models, providerId: string): Promise<ProviderAccess> {
-  const p = (await models.ModelProvider.findById(providerId).lean()) as { base_url?: string; api_key?: string; enabled?: boolean } | null;
+/** The provider, enabled, or a permanent failure that says why not. */
+export async function usableProvider(providers: ProviderCache, providerId: string): Promise<StoredProvider> {
+  const p = await providers.get(providerId);
   if (!p) throw permanent(`model provider [${providerId}] is not found`);
   if (p.enabled === false) throw permanent(`model provider [${providerId}] is not enabled`);
+  return p;
+}
+
+/** The provider's URL and key, read where they are used: secrets never travel through workflow history. */
+export async function providerAccess(providers: ProviderCache, providerId: string): Promise<ProviderAccess> {
+  const p = await usableProvider(providers, providerId);
   return { baseUrl: p.base_url ?? '', apiKey: p.api_key ?? '' };
 }
 
@@ -53,7 +61,7 @@ export async function completeWithModel(
   onToken?: (text: string) => void | Promise<void>,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<string> {
-  const access = await providerAccess(deps.models, model.providerId);
+  const access = await providerAccess(deps.providers, model.providerId);
   let text = '';
   try {
     await withHeartbeat(() => streamChat({

@@ -74,7 +74,7 @@ export function createToolActivities(deps: ChatActivityDeps) {
     /** One model step: its text (streamed as `tools` chunks) and the tool calls it asks for. */
     async toolModelStep(turn: Turn, ctx: TurnContext, messages: ToolMessage[], specs: ToolSpec[]): Promise<{ content: string; calls: ToolCallRequest[] }> {
       const model = ctx.tools?.model ?? ctx.model;
-      const access = await providerAccess(deps.models, model.providerId);
+      const access = await providerAccess(deps.providers, model.providerId);
       const client = new OpenAI({ baseURL: access.baseUrl || undefined, apiKey: access.apiKey || 'not-needed', maxRetries: 0, timeout: 120_000 });
       try {
         const res = await withHeartbeat(() =>

@@ -19,6 +19,7 @@ import { chatRouter } from './routes/chat/router';
 import { ChatService } from './chat/service';
 import { busKeys } from '../bus/keys';
 import { touchDatasource } from '../retrieval/engine';
+import { touchProvider } from '../activities/providers';
 
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /provider/_info']);
 /** The admin UI's files (GET /, /assets/*, the favicon) are public: the UI signs in with a token itself. */
@@ -54,7 +55,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
     systemRouter(deps),
     authRouter(models),
     assistantRouter(models),
-    modelProviderRouter(models),
+    modelProviderRouter(models, (id) => touchProvider(deps.redis, keys, id)),
     datasourceRouter(models, touch),
     documentRouter(models, touch),
     mcpServerRouter(models),

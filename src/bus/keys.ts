@@ -16,6 +16,8 @@ export function busKeys(prefix: string) {
     wsChannel: (wsId: string) => `${prefix}wsattach:${wsId}`,
     /** Bumped on every change to a datasource's documents; workers rebuild their index when it moves. */
     datasourceVersion: (datasourceId: string) => `${prefix}dsver:${datasourceId}`,
+    /** Bumped on every change to a model provider; workers re-read it when it moves. */
+    providerVersion: (providerId: string) => `${prefix}provver:${providerId}`,
     /** Duplicate-request throttle fingerprints. */
     throttleKey: (fingerprint: string) => `${prefix}throttle:${fingerprint}`,
   };

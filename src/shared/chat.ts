@@ -55,6 +55,22 @@ export interface Turn extends ReplyRef {
   modelQuery?: string;
   /** Search results given with the question (AI overview): saved as the reply's fetch_source detail. */
   givenSources?: SourceRef[];
+  /**
+   * The assistant as stored when the message was sent (the API has just read it to check the turn): the
+   * turn is answered with that configuration, also when it waits in the queue or is retried.
+   */
+  assistant?: Record<string, unknown>;
+}
+
+/**
+ * The conversation as the session's workflow knows it, so a turn's history needs no database read (a
+ * query on messages is a scan of every message on FerretDB's SQLite backend). Entries are the latest
+ * messages after the summary, oldest first. `complete`: there are no older ones after the summary.
+ */
+export interface Conversation {
+  entries: HistoryEntry[];
+  summary: string;
+  complete: boolean;
 }
 
 /** A document as cited in chunks and details. */
@@ -113,6 +129,10 @@ export interface ChatSessionInput {
   turnsDone?: number;
   /** Continue-as-new after this many turns in one run, keeping the history short. */
   turnsPerRun?: number;
+  /** Carried over continue-as-new; a brand-new session starts with an empty, complete one. */
+  conversation?: Conversation;
+  /** The assistant id the run's search attribute was started with (it is upserted when it changes). */
+  assistantId?: string;
 }
 
 export interface ChatSessionState {
@@ -136,6 +156,8 @@ export interface ModelRef {
 export interface HistoryEntry {
   role: 'user' | 'assistant';
   text: string;
+  /** The message's id (absent in contexts from before the workflow kept the conversation). */
+  id?: string;
 }
 
 /** What loadContext hands to the answer step; small, as it lands in workflow history. Never secrets. */
@@ -148,6 +170,8 @@ export interface TurnContext {
   model: ModelRef;
   keepaliveMs: number;
   history: HistoryEntry[];
+  /** True when `history` holds every message after the summary (it was read and there were no more). */
+  historyComplete?: boolean;
   /** Summary of turns older than `history` (history compression). */
   summary: string;
   deepThink: boolean;

@@ -1,11 +1,13 @@
 // One workflow per chat session. It queues turns sent by the `sendMessage` update and runs each as a
-// pipeline of activities (load context → answer → finalize); tokens flow through Redis, never through
-// workflow history. Idle for the assistant's keepalive, it completes; the next send starts it again.
+// pipeline of activities (beginReply, which answers at once when no step comes first → [steps → answer]
+// → finalize); tokens flow through Redis, never through workflow history. Idle for the assistant's
+// keepalive, it completes; the next send starts it again.
 import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -14,14 +16,15 @@ import {
 import type { Activities } from '../activities';
 import type { AnswerInputs, AnswerResult, ChatSessionInput, ChatSessionState, QueryIntent, ReplyDetail, Turn, TurnContext } from '../shared/chat';
 import type { ToolCallRecord, ToolMessage } from '../shared/tools';
+import { ConversationWindow } from './conversation';
 import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, stateQuery } from './definitions';
 
 const DEFAULT_TURNS_PER_RUN = 100;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
+const BEGIN_REPLY_PATCH = 'begin-reply';
 
-// loadContext stays a normal activity (not a local one): the workflow task that accepts a sent message
-// must end quickly, since `_send` answers only once the update is done.
+// loadContext only runs in histories from before beginReply (see BEGIN_REPLY_PATCH).
 const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
@@ -47,7 +50,8 @@ const TOOLS_SYSTEM_PROMPT =
   'You can call tools to help answer the user. Call them when they help; when you have what you need, reply with what you found, without calling more tools.';
 
 // The answer streams for minutes; a heartbeat timeout notices a dead worker quickly so another continues.
-const { answer } = proxyActivities<Activities>({
+// beginReply loads the context and, for a turn with no step before the answer, streams it too.
+const { answer, beginReply } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '6 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 5 },
@@ -69,6 +73,9 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   // Follow-ups of successive turns run one after another (two summaries must not race), beside the turns.
   let followUpChain: Promise<void> = Promise.resolve();
   let keepaliveMs = input.keepaliveMs;
+  // What has been said, so a turn's history needs no database read.
+  const conversation = new ConversationWindow(input.conversation);
+  let assistantAttribute = input.assistantId;
 
   const state = (): ChatSessionState => ({
     status: closing ? 'closing' : current ? 'replying' : 'idle',
@@ -110,24 +117,35 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
 
   /** The pipeline (coco-api.md §5.4): [intent] → [retrieve] → [pick → deep read] → answer → finalize. */
   async function runTurn(turn: Turn): Promise<(() => Promise<void>) | undefined> {
-    upsertSearchAttributes([{ key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId }]);
+    // Only on a change: an upsert is written to the visibility store, on the way to the first token.
+    if (turn.assistantId !== assistantAttribute) {
+      upsertSearchAttributes([{ key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId }]);
+      assistantAttribute = turn.assistantId;
+    }
     const steps: ReplyDetail[] = [];
     let result: AnswerResult | { reason: 'error'; error: string } = cancelled;
     let context: TurnContext | undefined;
     try {
-      context = await loadContext(turn);
+      // Histories written before beginReply existed replay with loadContext.
+      const begun = patched(BEGIN_REPLY_PATCH) ? await beginReply(turn, conversation.current) : { context: await loadContext(turn), answer: null };
+      context = begun.context;
       keepaliveMs = context.keepaliveMs;
-      const inputs = await think(turn, context, steps);
-      if (cancelRequested) {
-        await finalize(turn, cancelled, steps);
-        return undefined;
+      if (begun.answer) {
+        result = begun.answer;
+      } else {
+        const inputs = await think(turn, context, steps);
+        if (cancelRequested) {
+          const { entry } = await finalize(turn, cancelled, steps);
+          conversation.addTurn(turn.userMessageId, turn.text, entry, context);
+          return undefined;
+        }
+        result = await answer(turn, context, inputs);
       }
-      if (cancelRequested) notifyCancel(turn.replyId).catch(() => undefined);
-      result = await answer(turn, context, inputs);
     } catch (err) {
       result = { reason: 'error', error: errorText(err) };
     }
-    await finalize(turn, result, steps);
+    const { entry } = await finalize(turn, result, steps);
+    conversation.addTurn(turn.userMessageId, turn.text, entry, context);
     const ctx = context;
     return ctx && result.reason !== 'error' ? () => followUps(turn, ctx) : undefined;
   }
@@ -200,7 +218,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
 
   /** After reply_end: the title and the history summary. Failures are logged by Temporal, not fatal. */
   async function followUps(turn: Turn, ctx: TurnContext) {
-    await Promise.all([generateTitle(turn, ctx).catch(() => null), compressHistory(turn, ctx).catch(() => false)]);
+    const [, summary] = await Promise.all([generateTitle(turn, ctx).catch(() => null), compressHistory(turn, ctx).catch(() => null)]);
+    if (summary) conversation.summarised(summary.summary, summary.untilId);
   }
 
   for (;;) {
@@ -211,8 +230,12 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     current = turn;
     cancelRequested = false;
     let followUp: (() => Promise<void>) | undefined;
-    if (closing) await finalize(turn, cancelled); // queued behind a close: answered as cancelled
-    else followUp = await runTurn(turn);
+    if (closing) {
+      // Queued behind a close: answered as cancelled.
+      conversation.addTurn(turn.userMessageId, turn.text, (await finalize(turn, cancelled)).entry);
+    } else {
+      followUp = await runTurn(turn);
+    }
     current = null;
     // Follow-ups run beside the next turn; they only have to end before this run does.
     if (followUp) followUpChain = followUpChain.then(followUp);
@@ -221,7 +244,10 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsThisRun >= (input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN))) {
       await followUpChain;
       await condition(allHandlersFinished);
-      await continueAsNew<typeof chatSession>({ ...input, keepaliveMs, turnsDone });
+      // A turn sent while the follow-ups ended is answered in this run: the queue does not carry over.
+      if (queue.length === 0 && !closing) {
+        await continueAsNew<typeof chatSession>({ ...input, keepaliveMs, turnsDone, conversation: conversation.current, assistantId: assistantAttribute });
+      }
     }
   }
   await followUpChain;

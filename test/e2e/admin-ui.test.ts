@@ -216,19 +216,20 @@ describe('assistants', () => {
     const t = await page();
     const { page: p } = t;
     t.expectStatuses.add(403);
-    await signIn(t, base, env.api.token);
     // The UI offers no delete for built-ins; make the row look deletable to send the request anyway.
+    // The route is in place before the first list load, so no unaltered answer can land after it.
     await p.route('**/assistant/_search?*', async (route) => {
       const res = await route.fetch();
       const body = await res.json();
       for (const h of body.hits.hits) h._source.builtin = false;
       await route.fulfill({ response: res, json: body });
     });
-    await p.click('text=Refresh');
+    await signIn(t, base, env.api.token);
     const row = p.locator('tr[data-row-key="default"]');
-    await row.getByRole('button', { name: 'Delete' }).waitFor();
     await row.getByRole('button', { name: 'Delete' }).click();
+    const deleted = p.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith('/assistant/default'));
     await p.locator('.ant-modal-confirm').getByRole('button', { name: 'Delete' }).click();
+    expect((await deleted).status()).toBe(403);
     await p.getByText('Built-in assistant cannot be deleted').waitFor();
     expect((await env.api.request('GET', '/assistant/default')).status).toBe(200);
     await done(t);

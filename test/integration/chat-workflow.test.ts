@@ -1,8 +1,8 @@
 // The session workflow's lifecycle: continue-as-new keeps long chats going, state is queryable.
 import { workflowIdForSession } from '../../src/shared/chat';
 import { stateQuery } from '../../src/workflows/definitions';
-import { ChatEnv, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
-import { tokensOf } from '../helpers/fake-llm';
+import { ChatEnv, endReason, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
+import { lastUserText, tokensOf } from '../helpers/fake-llm';
 
 let env: ChatEnv;
 beforeAll(async () => {
@@ -32,4 +32,80 @@ it('continues as new after the configured number of turns, keeping the count and
     state = await handle().query(stateQuery);
   }
   expect(state).toMatchObject({ status: 'idle', turnsDone: 3, current: null });
+});
+
+describe('the way to the first token', () => {
+  const activitiesOf = async (sessionId: string) => {
+    const events = (await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).fetchHistory()).events ?? [];
+    return events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
+  };
+
+  it('a turn with no step before the answer is one activity that loads the context and answers', async () => {
+    env.llm.queue.push({ tokens: tokensOf('straight away') });
+    const lines = await readNdjson(await postStream(env.api, '/chat/_create', { message: 'just answer' }));
+    expect(responseText(lines.slice(1))).toBe('straight away');
+    const names = await activitiesOf(lines[0]._id);
+    expect(names.slice(0, 2)).toEqual(['beginReply', 'finalize']);
+    expect(names).not.toContain('loadContext');
+    expect(names).not.toContain('answer');
+  });
+
+  it('history comes from the workflow, across continue-as-new; a restarted run reads it once, then keeps it', async () => {
+    const { models } = env.api.server.deps.mongo;
+    const created = await env.api.request('POST', '/assistant/', {
+      name: 'history keeper',
+      keepalive: '1s',
+      answering_model: { provider_id: 'coco', name: 'test-model', prompt: { template: 'H=[{{.history}}] Q=[{{.query}}]' } },
+      chat_settings: { history_message: { number: 10, compression_threshold: 0, summary: false } },
+    });
+    const q = `?assistant_id=${created.body._id}`;
+    const promptFor = (text: string) => String(env.llm.requests.filter((r) => lastUserText(r).includes(`Q=[${text}]`)).at(-1)!.body.messages.at(-1).content);
+    const turn = async (sessionId: string, text: string, answer: string) => {
+      env.llm.queue.push({ tokens: tokensOf(answer) });
+      const lines = await readNdjson(await postStream(env.api, `/chat/${sessionId}/_chat${q}`, { message: text }));
+      expect(responseText(lines.slice(1))).toBe(answer);
+      return promptFor(text);
+    };
+
+    env.llm.queue.push({ tokens: tokensOf('one') });
+    const first = await readNdjson(await postStream(env.api, `/chat/_create${q}`, { message: 'alpha' }));
+    const sessionId = first[0]._id as string;
+    // Messages cannot be edited through the API; changing one underneath shows where a prompt's history came from.
+    await models.ChatMessage.updateOne({ session_id: sessionId, message: 'alpha' }, { $set: { message: 'EDITED' } });
+
+    const second = await turn(sessionId, 'beta', 'two');
+    expect(second).toContain('user: alpha');
+    expect(second).toContain('assistant: one');
+    expect(second).not.toContain('EDITED');
+    // Two turns per run: the third, sent at once, runs in this run or the next, which was handed the conversation.
+    const third = await turn(sessionId, 'gamma', 'three');
+    expect(third).toMatch(/user: alpha[\s\S]*assistant: one[\s\S]*user: beta[\s\S]*assistant: two/);
+
+    // Idle past the keepalive, the workflow completes; the next run knows nothing and reads the messages.
+    await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).result();
+    await models.ChatMessage.updateOne({ message: 'beta', session_id: sessionId }, { $set: { message: 'beta, as stored' } });
+    const fourth = await turn(sessionId, 'delta', 'four');
+    expect(fourth).toMatch(/user: EDITED[\s\S]*user: beta, as stored[\s\S]*assistant: three/);
+    // What it read seeds the new run's conversation: the next turn reads nothing.
+    await models.ChatMessage.updateOne({ message: 'delta', session_id: sessionId }, { $set: { message: 'delta, changed underneath' } });
+    const fifth = await turn(sessionId, 'epsilon', 'five');
+    expect(fifth).toMatch(/user: beta, as stored[\s\S]*user: delta\n[\s\S]*assistant: four/);
+    expect(fifth).not.toContain('changed underneath');
+  });
+
+  it('a provider change reaches the worker at the next turn, though workers keep providers cached', async () => {
+    const provider = await env.api.request('POST', '/model_provider/', { name: 'cached', api_type: 'openai', base_url: env.llm.url, models: [{ name: 'test-model' }], enabled: true });
+    const created = await env.api.request('POST', '/assistant/', { name: 'uses cached', answering_model: { provider_id: provider.body._id, name: 'test-model' } });
+    const q = `?assistant_id=${created.body._id}`;
+    env.llm.queue.push({ tokens: tokensOf('served') });
+    const first = await readNdjson(await postStream(env.api, `/chat/_create${q}`, { message: 'hello' }));
+    expect(responseText(first.slice(1))).toBe('served');
+
+    const { body: stored } = await env.api.request('GET', `/model_provider/${provider.body._id}`);
+    expect((await env.api.request('PUT', `/model_provider/${provider.body._id}`, { ...stored._source, enabled: false })).status).toBe(200);
+    const second = await readNdjson(await postStream(env.api, `/chat/${first[0]._id}/_chat${q}`, { message: 'again' }));
+    expect(endReason(second)).toBe('error');
+    const shown = second.filter((c) => c.chunk_type === 'response' && c.message_type === 'system').map((c) => c.message_chunk).join('');
+    expect(shown).toContain(`model provider [${provider.body._id}] is not enabled`);
+  });
 });

@@ -2,6 +2,7 @@
 // anything is stored; if the workflow cannot take the turn, the stored user message is removed again.
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { requestCancel } from '../../bus/cancel';
+import { attachReply, detachReply } from '../../bus/ws-attach';
 import type { BusKeys } from '../../bus/keys';
 import type { Models } from '../../models';
 import type { Redis } from '../../infra/redis';
@@ -41,6 +42,8 @@ export interface StartTurn {
   wsId?: string;
   modelQuery?: string;
   givenSources?: SourceRef[];
+  /** The session was created for this turn (`_new`, `_create`, `_ask`). */
+  newSession?: boolean;
 }
 
 class AssistantNotFoundError extends HttpError {
@@ -85,56 +88,75 @@ export class ChatService {
     return doc.toObject() as Stored;
   }
 
-  /** Saves the user message and hands the turn to the session's workflow (starting it if needed). */
+  /**
+   * Saves the user message and hands the turn to the session's workflow (starting it if needed). Both
+   * happen at once, as they are on the way to the first token; if either fails, the other is undone.
+   * A socket is told to follow the reply before it starts, so its first chunk is relayed without delay.
+   */
   async startTurn(t: StartTurn): Promise<{ userMessage: Stored; replyId: string }> {
-    const { models } = this.deps;
+    const { models, redis, keys } = this.deps;
     const replyId = newId();
-    const created = await models.ChatMessage.create({
-      type: 'user',
-      session_id: t.session._id,
-      assistant_id: t.assistant._id,
-      message: t.text,
-      attachments: t.attachments,
-      owner_id: t.user.id,
-      reply_message_id: replyId,
-    });
-    const userMessage = created.toObject() as Stored;
-    const reopened = t.session.status === 'closed';
-    if (reopened) await models.Session.updateOne({ _id: t.session._id }, { $set: { status: 'active' } });
-
     const turn: Turn = {
       sessionId: t.session._id,
       replyId,
-      userMessageId: userMessage._id,
+      userMessageId: newId(),
       assistantId: t.assistant._id,
       ownerId: t.user.id,
       text: t.text,
       params: t.params,
       ...(t.modelQuery !== undefined && { modelQuery: t.modelQuery }),
       ...(t.givenSources !== undefined && { givenSources: t.givenSources }),
+      assistant: t.assistant,
     };
-    try {
-      await this.sendTurn(turn, t.assistant);
-    } catch (err) {
-      await models.ChatMessage.deleteOne({ _id: userMessage._id });
-      if (reopened) await models.Session.updateOne({ _id: t.session._id }, { $set: { status: 'closed' } });
-      this.deps.logger.error({ err, session_id: t.session._id }, 'could not hand the turn to its workflow');
-      throw new ServiceUnavailableError(`the reply could not be started: ${(err as Error).message}`);
-    }
-    await Promise.all([
-      this.deps.redis.set(this.deps.keys.currentReply(t.session._id), replyId, { EX: 3600 }),
-      t.wsId ? this.deps.redis.publish(this.deps.keys.wsChannel(t.wsId), JSON.stringify({ replyId, afterSeq: 0 })) : undefined,
+    const reopened = t.session.status === 'closed';
+    const [saved, sent] = await Promise.allSettled([
+      models.ChatMessage.create({
+        _id: turn.userMessageId,
+        type: 'user',
+        session_id: t.session._id,
+        assistant_id: t.assistant._id,
+        message: t.text,
+        attachments: t.attachments,
+        owner_id: t.user.id,
+        reply_message_id: replyId,
+      }),
+      this.sendTurn(turn, t.assistant, t.newSession === true),
+      reopened ? models.Session.updateOne({ _id: t.session._id }, { $set: { status: 'active' } }) : undefined,
+      // Following is gap-free from the reply's log, so the attach may land before or after the first chunk.
+      t.wsId ? attachReply(redis, keys, t.wsId, replyId, 0) : undefined,
     ]);
-    return { userMessage, replyId };
+    if (saved.status === 'rejected' || sent.status === 'rejected') {
+      const err = (sent.status === 'rejected' ? sent.reason : (saved as PromiseRejectedResult).reason) as Error;
+      await this.undoTurn(turn, t, { saved: saved.status === 'fulfilled', sent: sent.status === 'fulfilled', reopened });
+      this.deps.logger.error({ err, session_id: t.session._id }, 'could not start the turn');
+      throw new ServiceUnavailableError(`the reply could not be started: ${err.message}`);
+    }
+    await redis.set(keys.currentReply(t.session._id), replyId, { EX: 3600 });
+    return { userMessage: saved.value.toObject() as Stored, replyId };
   }
 
-  private async sendTurn(turn: Turn, assistant: Stored, retried = false): Promise<void> {
+  /** Undoes what a turn that could not start left behind: the saved message, the running reply, the attach. */
+  private async undoTurn(turn: Turn, t: StartTurn, done: { saved: boolean; sent: boolean; reopened: boolean }) {
+    const { models, redis, keys } = this.deps;
+    await Promise.allSettled([
+      done.saved ? models.ChatMessage.deleteOne({ _id: turn.userMessageId }) : undefined,
+      // The workflow took a turn whose message could not be saved: it ends as cancelled at once.
+      done.sent ? this.cancel(turn.sessionId, undefined, turn.replyId) : undefined,
+      done.reopened && !done.sent ? models.Session.updateOne({ _id: t.session._id }, { $set: { status: 'closed' } }) : undefined,
+      t.wsId ? detachReply(redis, keys, t.wsId, turn.replyId) : undefined,
+    ]);
+  }
+
+  private async sendTurn(turn: Turn, assistant: Stored, newSession: boolean, retried = false): Promise<void> {
     const client = this.deps.temporal.client;
     const input: ChatSessionInput = {
       sessionId: turn.sessionId,
       ownerId: turn.ownerId,
       keepaliveMs: parseDuration(String(assistant.keepalive ?? '30m'), 30 * 60_000),
       turnsPerRun: this.deps.turnsPerRun,
+      assistantId: turn.assistantId,
+      // A session created with this turn has no earlier messages: its history needs no query.
+      ...(newSession && { conversation: { entries: [], summary: '', complete: true } }),
     };
     const startWorkflowOperation = new WithStartWorkflowOperation(CHAT_SESSION_WORKFLOW, {
       workflowId: workflowIdForSession(turn.sessionId),
@@ -152,17 +174,21 @@ export class ChatService {
       // A session that is still closing refuses turns; once its run completes, the next one starts fresh.
       if (!retried && err instanceof WorkflowUpdateFailedError && /closing/.test(String((err.cause as Error)?.message))) {
         await client.workflow.getHandle(workflowIdForSession(turn.sessionId)).result().catch(() => undefined);
-        return this.sendTurn(turn, assistant, true);
+        return this.sendTurn(turn, assistant, newSession, true);
       }
       throw err;
     }
   }
 
-  /** Cancels the running reply (or the one for messageId). Idempotent; fine when nothing runs. */
-  async cancel(sessionId: string, messageId?: string): Promise<void> {
+  /**
+   * Cancels the running reply, or the one for messageId (a user message or a reply), or replyId when the
+   * caller knows it. Idempotent; fine when nothing runs.
+   */
+  async cancel(sessionId: string, messageId?: string, replyId?: string): Promise<void> {
     const handle = this.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId));
-    let replyId: string | undefined;
-    if (messageId) {
+    if (replyId) {
+      messageId = replyId;
+    } else if (messageId) {
       const msg = (await this.deps.models.ChatMessage.findById(messageId).lean()) as Stored | null;
       replyId = msg?.type === 'user' ? msg.reply_message_id : msg?.type === 'assistant' ? msg._id : undefined;
     } else {

@@ -10,6 +10,7 @@ import { tokenFromHeaders, userForToken } from '../../auth/tokens';
 import { followReply } from '../../bus/follow';
 import type { RedisHub } from '../../bus/hub';
 import type { BusKeys } from '../../bus/keys';
+import type { WsAttachNotice } from '../../bus/ws-attach';
 import type { Logger } from '../../infra/logger';
 import type { Redis } from '../../infra/redis';
 import type { Models } from '../../models';
@@ -42,15 +43,19 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
   wsApp.ws.use(async (ctx) => {
     const socket = ctx.websocket;
     const wsId = newId();
-    const follows = new Set<AbortController>();
+    const follows = new Map<AbortController, string>(); // → the reply it forwards
     sockets.add(socket);
     await deps.redis.set(deps.keys.wsKey(wsId), '1', { EX: PRESENCE_TTL_SEC });
     const unlisten = await deps.hub.listen(deps.keys.wsChannel(wsId), (message) => {
-      const { replyId, afterSeq } = JSON.parse(message) as { replyId: string; afterSeq: number };
+      const notice = JSON.parse(message) as WsAttachNotice;
+      if ('detach' in notice) {
+        for (const [abort, replyId] of follows) if (replyId === notice.replyId) abort.abort();
+        return;
+      }
       const abort = new AbortController();
-      follows.add(abort);
-      void followReply(deps.redis, deps.hub, deps.keys, replyId, {
-        afterSeq,
+      follows.set(abort, notice.replyId);
+      void followReply(deps.redis, deps.hub, deps.keys, notice.replyId, {
+        afterSeq: notice.afterSeq,
         signal: abort.signal,
         onChunk: (chunk) => {
           if (socket.readyState === socket.OPEN) socket.send(`PRIVATE ${JSON.stringify(chunk)}`);
@@ -78,7 +83,7 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
     socket.on('close', () => {
       clearInterval(pinger);
       sockets.delete(socket);
-      for (const f of follows) f.abort(); // the replies go on; the client can resume them
+      for (const f of follows.keys()) f.abort(); // the replies go on; the client can resume them
       void unlisten();
       void deps.redis.del(deps.keys.wsKey(wsId)).catch(() => undefined);
     });

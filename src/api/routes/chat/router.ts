@@ -1,6 +1,7 @@
 // Chat sessions (coco-api.md §3): WebSocket-era sends (_new, _send), NDJSON streaming (_create, _chat,
 // /assistant/:id/_ask), session CRUD and listings, open/close/cancel, and resume (_stream).
 import Router from '@koa/router';
+import { attachReply } from '../../../bus/ws-attach';
 import type { Models } from '../../../models';
 import type { MessageChunk } from '../../../shared/chat';
 import { runSearch } from '../../../search/execute';
@@ -52,7 +53,7 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
     }
     let started;
     try {
-      started = await chat.startTurn({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId, modelQuery, givenSources: overview?.sources });
+      started = await chat.startTurn({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId, modelQuery, givenSources: overview?.sources, newSession: true });
     } catch (err) {
       await models.Session.deleteOne({ _id: session._id }); // nothing half-done remains
       throw err;
@@ -168,7 +169,7 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
     const wsId = wsIdOf(ctx);
     if (wsId) {
       if (!(await stream.redis.exists(stream.keys.wsKey(wsId)))) throw new BadRequestError(`websocket session [${wsId}] is not connected`);
-      await stream.redis.publish(stream.keys.wsChannel(wsId), JSON.stringify({ replyId, afterSeq }));
+      await attachReply(stream.redis, stream.keys, wsId, replyId, afterSeq);
       ctx.body = { acknowledged: true, reply_id: replyId };
       return;
     }

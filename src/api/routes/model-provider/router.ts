@@ -6,7 +6,8 @@ import { Resource } from '../resource';
 import { presentProvider, presentProviderHit, providerToStored, PROVIDER_SEARCH_FIELDS } from './presenter';
 import { ModelProviderInput } from './schema';
 
-export function modelProviderRouter(models: Models) {
+/** `touch` tells the workers a provider changed (they cache providers). */
+export function modelProviderRouter(models: Models, touch: (providerId: string) => Promise<void>) {
   const providers = new Resource<ModelProviderInput>({
     what: 'model provider',
     model: models.ModelProvider,
@@ -20,6 +21,9 @@ export function modelProviderRouter(models: Models) {
     },
     beforeDelete(existing) {
       if (existing.builtin) throw new ForbiddenError('Built-in model providers cannot be deleted');
+    },
+    async afterChange(before, after) {
+      await touch(before?._id ?? String((after as { _id?: string } | undefined)?._id ?? ''));
     },
   });
   return providers.routes(new Router<AppState, AppContextExt>({ prefix: '/model_provider' }), ModelProviderInput);

@@ -1,0 +1,45 @@
+// The conversation as a session's workflow knows it (see Conversation in shared/chat): each finished turn
+// adds its user message and its saved reply; a history summary drops the turns it folded in. Plain,
+// deterministic code: it lives in workflow state and is carried over continue-as-new.
+import type { Conversation, HistoryEntry, TurnContext } from '../shared/chat';
+import { historyEntry } from '../shared/history';
+
+/** Entries kept (50 turns); a longer history than that is read from the database. */
+export const MAX_ENTRIES = 100;
+
+export class ConversationWindow {
+  private known: Conversation | undefined;
+
+  constructor(from?: Conversation) {
+    this.known = from && { ...from, entries: [...from.entries] };
+  }
+
+  /** What a turn may use as its history, if anything is known yet. */
+  get current(): Conversation | undefined {
+    return this.known;
+  }
+
+  /**
+   * Adds a finished turn. Before anything is known, the history its context read (the latest messages
+   * after the summary) seeds the window; without that, nothing is known and the next turn reads.
+   */
+  addTurn(userMessageId: string, text: string, reply: HistoryEntry, context?: TurnContext) {
+    if (!this.known) {
+      if (!context || context.history.some((e) => !e.id)) return;
+      this.known = { entries: [...context.history], summary: context.summary, complete: context.historyComplete === true };
+    }
+    this.known.entries.push(historyEntry(userMessageId, 'user', text), reply);
+    if (this.known.entries.length > MAX_ENTRIES) {
+      this.known.entries.splice(0, this.known.entries.length - MAX_ENTRIES);
+      this.known.complete = false;
+    }
+  }
+
+  /** A new summary covers the messages up to `untilId`: they leave the window. */
+  summarised(summary: string, untilId: string) {
+    if (!this.known) return;
+    const at = this.known.entries.findIndex((e) => e.id === untilId);
+    this.known.entries.splice(0, at + 1);
+    this.known.summary = summary;
+  }
+}

@@ -1,0 +1,48 @@
+// The workflow's conversation window: seeded from a loaded history, grown by turns, cut by summaries.
+import type { TurnContext } from '../../src/shared/chat';
+import { ConversationWindow, MAX_ENTRIES } from '../../src/workflows/conversation';
+
+const reply = (id: string, text: string) => ({ id, role: 'assistant' as const, text });
+const loaded = (history: TurnContext['history'], historyComplete: boolean) => ({ history, historyComplete, summary: 'S' }) as TurnContext;
+
+test('a new session starts complete and grows by each turn, long texts cut as the history prompt cuts them', () => {
+  const w = new ConversationWindow({ entries: [], summary: '', complete: true });
+  w.addTurn('u1', 'x'.repeat(1500), reply('r1', 'one'));
+  expect(w.current).toEqual({
+    entries: [{ id: 'u1', role: 'user', text: `${'x'.repeat(1000)}...` }, reply('r1', 'one')],
+    summary: '',
+    complete: true,
+  });
+});
+
+test('without a known conversation, a turn seeds it from the history its context read, if that has ids', () => {
+  const none = new ConversationWindow();
+  none.addTurn('u2', 'two', reply('r2', 'b'));
+  expect(none.current).toBeUndefined();
+  none.addTurn('u2', 'two', reply('r2', 'b'), loaded([{ role: 'user', text: 'old' }], true));
+  expect(none.current).toBeUndefined(); // entries without ids cannot be matched to a later summary
+
+  const w = new ConversationWindow();
+  w.addTurn('u2', 'two', reply('r2', 'b'), loaded([{ id: 'u1', role: 'user', text: 'one' }, reply('r1', 'a')], true));
+  expect(w.current).toMatchObject({ summary: 'S', complete: true });
+  expect(w.current!.entries.map((e) => e.id)).toEqual(['u1', 'r1', 'u2', 'r2']);
+});
+
+test('past MAX_ENTRIES the oldest go and the window is no longer complete', () => {
+  const w = new ConversationWindow({ entries: [], summary: '', complete: true });
+  for (let i = 0; i < MAX_ENTRIES / 2 + 1; i++) w.addTurn(`u${i}`, `q${i}`, reply(`r${i}`, `a${i}`));
+  expect(w.current!.entries).toHaveLength(MAX_ENTRIES);
+  expect(w.current!.entries[0]!.id).toBe('u1');
+  expect(w.current!.complete).toBe(false);
+});
+
+test('a summary drops the messages it covers and replaces the summary text; an unknown id drops nothing', () => {
+  const w = new ConversationWindow({ entries: [], summary: '', complete: true });
+  for (let i = 1; i <= 3; i++) w.addTurn(`u${i}`, `q${i}`, reply(`r${i}`, `a${i}`));
+  w.summarised('first turns', 'r2');
+  expect(w.current!.entries.map((e) => e.id)).toEqual(['u3', 'r3']);
+  expect(w.current!.summary).toBe('first turns');
+  w.summarised('again', 'gone');
+  expect(w.current!.entries.map((e) => e.id)).toEqual(['u3', 'r3']);
+  expect(w.current!.summary).toBe('again');
+});
