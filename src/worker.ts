@@ -1,7 +1,7 @@
 // Worker process: runs the workflows of src/workflows and the activities of src/activities.
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { ProviderCache } from './activities/providers';
+import { providerCache } from './activities/providers';
 import { CancelWatcher } from './bus/cancel';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
@@ -55,7 +55,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
       redis,
       keys,
       cancels: new CancelWatcher(redis, keys, hub),
-      providers: new ProviderCache(mongo.models, redis, keys),
+      providers: providerCache(mongo.models, redis, keys),
       publisher: config.stream,
       retrieval: new RetrievalEngine(mongo.models, redis, keys),
       tools: { pool, config: config.tools },

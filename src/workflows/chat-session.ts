@@ -147,7 +147,10 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     const { entry } = await finalize(turn, result, steps);
     conversation.addTurn(turn.userMessageId, turn.text, entry, context);
     const ctx = context;
-    return ctx && result.reason !== 'error' ? () => followUps(turn, ctx) : undefined;
+    if (!ctx || result.reason === 'error') return undefined;
+    // Decided now, while the conversation ends with this turn.
+    const wanted = { title: conversation.mayBeFirstTurn(), summary: ctx.compression.enabled && conversation.mayExceed(ctx.compression.threshold) };
+    return () => followUps(turn, ctx, wanted);
   }
 
   /** The steps before the answer. Each adds its saved detail; cancel stops between steps. */
@@ -216,9 +219,15 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     return output;
   }
 
-  /** After reply_end: the title and the history summary. Failures are logged by Temporal, not fatal. */
-  async function followUps(turn: Turn, ctx: TurnContext) {
-    const [, summary] = await Promise.all([generateTitle(turn, ctx).catch(() => null), compressHistory(turn, ctx).catch(() => null)]);
+  /**
+   * After reply_end: the title and the history summary, each only when it may be due (the conversation
+   * tells when it surely is not; the steps check again). Failures are logged by Temporal, not fatal.
+   */
+  async function followUps(turn: Turn, ctx: TurnContext, wanted: { title: boolean; summary: boolean }) {
+    const [, summary] = await Promise.all([
+      wanted.title ? generateTitle(turn, ctx).catch(() => null) : null,
+      wanted.summary ? compressHistory(turn, ctx).catch(() => null) : null,
+    ]);
     if (summary) conversation.summarised(summary.summary, summary.untilId);
   }
 

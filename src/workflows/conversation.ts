@@ -2,7 +2,7 @@
 // adds its user message and its saved reply; a history summary drops the turns it folded in. Plain,
 // deterministic code: it lives in workflow state and is carried over continue-as-new.
 import type { Conversation, HistoryEntry, TurnContext } from '../shared/chat';
-import { historyEntry } from '../shared/history';
+import { HISTORY_TEXT_LIMIT, historyEntry } from '../shared/history';
 
 /** Entries kept (50 turns); a longer history than that is read from the database. */
 export const MAX_ENTRIES = 100;
@@ -33,6 +33,21 @@ export class ConversationWindow {
       this.known.entries.splice(0, this.known.entries.length - MAX_ENTRIES);
       this.known.complete = false;
     }
+  }
+
+  /** False when this surely is not the session's first turn (the title is written after the first). */
+  mayBeFirstTurn(): boolean {
+    return !this.known || (this.known.complete && this.known.entries.length <= 2);
+  }
+
+  /**
+   * False when the history after the summary, measured as the summary step measures it, fits the
+   * threshold: every message is known and none was cut. (A message sent meanwhile counts at the next turn.)
+   */
+  mayExceed(threshold: number): boolean {
+    if (!this.known?.complete || this.known.entries.some((e) => e.text.length > HISTORY_TEXT_LIMIT)) return true;
+    const length = this.known.entries.reduce((n, e) => n + e.role.length + 2 + e.text.length, 0) + 2 * Math.max(0, this.known.entries.length - 1);
+    return length > threshold;
   }
 
   /** A new summary covers the messages up to `untilId`: they leave the window. */

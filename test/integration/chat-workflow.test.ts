@@ -108,4 +108,27 @@ describe('the way to the first token', () => {
     const shown = second.filter((c) => c.chunk_type === 'response' && c.message_type === 'system').map((c) => c.message_chunk).join('');
     expect(shown).toContain(`model provider [${provider.body._id}] is not enabled`);
   });
+
+  it('an assistant change is seen at the next send, though API instances keep assistants cached', async () => {
+    const created = await env.api.request('POST', '/assistant/', { name: 'toggled', answering_model: { provider_id: 'coco', name: 'test-model' } });
+    const id = created.body._id as string;
+    env.llm.queue.push({ tokens: tokensOf('first') });
+    const first = await readNdjson(await postStream(env.api, `/chat/_create?assistant_id=${id}`, { message: 'one' }));
+    expect(responseText(first.slice(1))).toBe('first');
+    const put = async (changes: Record<string, unknown>) => {
+      const { body } = await env.api.request('GET', `/assistant/${id}`);
+      expect((await env.api.request('PUT', `/assistant/${id}`, { ...body._source, ...changes })).status).toBe(200);
+    };
+
+    await put({ enabled: false });
+    const refused = await postStream(env.api, `/chat/${first[0]._id}/_chat?assistant_id=${id}`, { message: 'two' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { reason: string } }).error.reason).toBe(`assistant [${id}] is not enabled`);
+
+    await put({ enabled: true, answering_model: { provider_id: 'coco', name: 'test-model', prompt: { template: 'NEW TEMPLATE {{.query}}' } } });
+    env.llm.queue.push({ tokens: tokensOf('again') });
+    const third = await readNdjson(await postStream(env.api, `/chat/${first[0]._id}/_chat?assistant_id=${id}`, { message: 'three' }));
+    expect(responseText(third.slice(1))).toBe('again');
+    expect(lastUserText(env.llm.requests.filter((r) => lastUserText(r).includes('three')).at(-1)!)).toBe('NEW TEMPLATE three');
+  });
 });

@@ -46,3 +46,17 @@ test('a summary drops the messages it covers and replaces the summary text; an u
   expect(w.current!.entries.map((e) => e.id)).toEqual(['u3', 'r3']);
   expect(w.current!.summary).toBe('again');
 });
+
+test('follow-ups: a title only after what may be the first turn, a summary only when the history may pass the threshold', () => {
+  expect(new ConversationWindow().mayBeFirstTurn()).toBe(true); // nothing known: the step checks
+  expect(new ConversationWindow().mayExceed(10_000)).toBe(true);
+  const w = new ConversationWindow({ entries: [], summary: '', complete: true });
+  w.addTurn('u1', 'hello', reply('r1', 'hi there'));
+  expect(w.mayBeFirstTurn()).toBe(true);
+  // "user: hello\n\nassistant: hi there" is 32 characters, as the summary step joins them
+  expect(w.mayExceed(32)).toBe(false);
+  expect(w.mayExceed(31)).toBe(true);
+  w.addTurn('u2', 'x'.repeat(1200), reply('r2', 'ok'));
+  expect(w.mayBeFirstTurn()).toBe(false);
+  expect(w.mayExceed(100_000)).toBe(true); // a cut message: its length is not known here
+});

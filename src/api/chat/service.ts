@@ -8,6 +8,7 @@ import type { Models } from '../../models';
 import type { Redis } from '../../infra/redis';
 import type { Temporal } from '../../infra/temporal';
 import type { Logger } from '../../infra/logger';
+import type { VersionedCache } from '../../infra/versioned-cache';
 import { ChatSessionInput, parseDuration, SourceRef, Turn, TurnParams, workflowIdForSession } from '../../shared/chat';
 import { newId } from '../../shared/ids';
 import {
@@ -24,6 +25,8 @@ import type { Stored } from '../routes/resource';
 
 export interface ChatDeps {
   models: Models;
+  /** Assistants as chats read them: cached, re-read when changed (infra/versioned-cache). */
+  assistants: VersionedCache<Stored>;
   redis: Redis;
   keys: BusKeys;
   temporal: Temporal;
@@ -58,7 +61,7 @@ export class ChatService {
   /** The checks a turn needs before anything is stored: the assistant can answer, the socket is there. */
   async checkTurn(assistantId: string, wsId: string | undefined, wsRequired: boolean): Promise<Stored> {
     const [assistant, wsKnown] = await Promise.all([
-      this.deps.models.Assistant.findById(assistantId).lean() as Promise<Stored | null>,
+      this.deps.assistants.get(assistantId),
       wsId ? this.deps.redis.exists(this.deps.keys.wsKey(wsId)) : Promise.resolve(1),
     ]);
     if (!assistant) throw new AssistantNotFoundError(assistantId);

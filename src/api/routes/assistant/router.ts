@@ -6,7 +6,8 @@ import { Resource, Stored } from '../resource';
 import { assistantToStored, ASSISTANT_SEARCH_FIELDS, presentAssistant, presentAssistantRaw } from './presenter';
 import { AssistantInput } from './schema';
 
-export function assistantResource(models: Models) {
+/** `touch` tells API instances an assistant changed (they cache the ones chats use). */
+export function assistantResource(models: Models, touch: (assistantId: string) => Promise<void>) {
   return new Resource<AssistantInput>({
     what: 'assistant',
     model: models.Assistant,
@@ -23,11 +24,14 @@ export function assistantResource(models: Models) {
     beforeDelete(existing: Stored) {
       if (existing.builtin) throw new ForbiddenError('Built-in assistant cannot be deleted');
     },
+    async afterChange(before, after) {
+      await touch(before?._id ?? String((after as { _id?: string } | undefined)?._id ?? ''));
+    },
   });
 }
 
-export function assistantRouter(models: Models) {
-  const assistants = assistantResource(models);
+export function assistantRouter(models: Models, touch: (assistantId: string) => Promise<void>) {
+  const assistants = assistantResource(models, touch);
   const router = new Router<AppState, AppContextExt>({ prefix: '/assistant' });
 
   const clone = async (ctx: AppContext) => {
