@@ -205,7 +205,9 @@ describe('assistants', () => {
     const copyRow = p.locator(`tr[data-row-key="${copyId}"]`);
     await copyRow.getByRole('button', { name: 'Delete' }).click();
     await p.locator('.ant-modal-confirm-title').getByText('Delete assistant E2E helper_copy?').waitFor();
+    const deleted = p.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/assistant/${copyId}`));
     await p.locator('.ant-modal-confirm').getByRole('button', { name: 'Delete' }).click();
+    expect((await deleted).status()).toBe(200);
     await copyRow.waitFor({ state: 'detached' });
     expect((await env.api.request('GET', `/assistant/${copyId}`)).status).toBe(404);
 

@@ -35,7 +35,8 @@ export interface TestPage {
 }
 
 export async function openPage(browser: Browser, baseUrl: string, viewport = DESKTOP): Promise<TestPage> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
+  // Reduced motion (honoured by the UI): a click never lands on a dialog that is still zooming in.
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, isMobile: viewport.width < 500, hasTouch: viewport.width < 500, reducedMotion: 'reduce' });
   const page = await context.newPage();
   const errors: string[] = [];
   const requests: Array<{ method: string; path: string }> = [];

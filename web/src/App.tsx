@@ -86,11 +86,14 @@ function Shell() {
   );
 }
 
+/** People who ask their system for less motion get no animations (dialogs, toasts and menus appear at once). */
+const reducedMotion = typeof window !== 'undefined' && window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true;
+
 export function App() {
   const [token, setTokenState] = useState(getToken());
   useEffect(() => onTokenChange(setTokenState), []);
   return (
-    <ConfigProvider theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}>
+    <ConfigProvider theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6, motion: !reducedMotion } }}>
       <AntApp>
         <HashRouter>{token ? <Shell /> : <SignIn />}</HashRouter>
       </AntApp>
