@@ -1,6 +1,6 @@
 // The answer and finalize steps of a reply, and the durable repeat of a cancel.
 import { activityInfo, Context } from '@temporalio/activity';
-import { requestCancel } from '../bus/cancel';
+import { EarlyWatch, requestCancel } from '../bus/cancel';
 import type { AnswerInputs, AnswerResult, Conversation, HistoryEntry, MessageChunk, ReplyDetail, ReplyEndReason, Turn, TurnContext } from '../shared/chat';
 import { historyEntry, historyText } from '../shared/history';
 import { needsSteps } from '../shared/pipeline';
@@ -15,6 +15,13 @@ export const CONTINUE_PROMPT = 'Continue your previous answer exactly where it s
 type FinalInput = AnswerResult | { reason: 'error'; error: string };
 
 const NO_INPUTS: AnswerInputs = { docIds: [], deep: false, toolsOutput: '' };
+
+/** What beginReply has read, or started reading, before the answer starts. */
+interface Early {
+  access?: ProviderAccess;
+  publisher?: ReturnType<typeof openPublisher>;
+  cancels?: EarlyWatch;
+}
 
 /** Chunks of one kind already published for this reply, joined: what the client has seen. */
 function textOf(chunks: MessageChunk[], type: 'think' | 'response'): string {
@@ -40,21 +47,22 @@ export function createChatActivities(deps: ChatActivityDeps) {
   /**
    * Streams the answer. A retried attempt (after a crash) reads what the client already received from
    * the reply's log, publishes nothing twice, and asks the model to continue from that text.
-   * `access` is the answering provider when the caller has just read it.
+   * `early` holds what the caller has already read or started reading.
    */
-  async function streamAnswer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs, access?: ProviderAccess): Promise<AnswerResult> {
+  async function streamAnswer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs, early: Early = {}): Promise<AnswerResult> {
     const abort = new AbortController();
     let cancelled = false;
-    const watching = deps.cancels.watch(turn.replyId, () => {
+    const onCancel = () => {
       cancelled = true;
       abort.abort();
-    });
+    };
+    const watching = early.cancels ? early.cancels.watch(onCancel) : deps.cancels.watch(turn.replyId, onCancel);
     // The setup reads are independent: in parallel, as this is on the way to the first token.
     let setup: [Awaited<ReturnType<typeof openPublisher>>, ProviderAccess, string];
     try {
       setup = await Promise.all([
-        openPublisher(deps, turn),
-        access ?? providerAccess(deps.providers, ctx.model.providerId),
+        early.publisher ?? openPublisher(deps, turn),
+        early.access ?? providerAccess(deps.providers, ctx.model.providerId),
         referencesFor(models, inputs.docIds, inputs.deep),
       ]);
     } catch (err) {
@@ -129,9 +137,18 @@ export function createChatActivities(deps: ChatActivityDeps) {
      * context and continues the answer from the reply's log.
      */
     async beginReply(turn: Turn, conversation?: Conversation): Promise<{ context: TurnContext; answer: AnswerResult | null }> {
-      const { context, access } = await withHeartbeat(() => loadContext(turn, conversation));
-      if (needsSteps(turn, context)) return { context, answer: null };
-      return { context, answer: await streamAnswer(turn, context, NO_INPUTS, access) };
+      // The reply's log and its cancel notice are read while the context loads; if steps come first,
+      // the watch is dropped and the answer step reads them again.
+      const publisher = openPublisher(deps, turn);
+      publisher.catch(() => undefined);
+      const cancels = deps.cancels.early(turn.replyId);
+      try {
+        const { context, access } = await withHeartbeat(() => loadContext(turn, conversation));
+        if (needsSteps(turn, context)) return { context, answer: null };
+        return { context, answer: await streamAnswer(turn, context, NO_INPUTS, { access, publisher, cancels }) };
+      } finally {
+        cancels.drop();
+      }
     },
 
     /** Saves the assistant message under the id used in the chunks, then sends reply_end. Idempotent. */

@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   const touch = (datasourceId: string) => touchDatasource(deps.redis, keys, datasourceId);
   const touchAssistant = (id: string) => (id ? bumpVersion(deps.redis, keys.assistantVersion(id)) : Promise.resolve());
   const assistants = new VersionedCache(deps.redis, keys.assistantVersion, async (id) => (await models.Assistant.findById(id).lean()) as Stored | null);
-  const chat = new ChatService({ models, assistants, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, logger: deps.logger });
+  const chat = new ChatService({ models, assistants, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, continueQuietMs: deps.config.chat.continueQuietMs, logger: deps.logger });
 
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());

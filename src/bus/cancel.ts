@@ -14,6 +14,12 @@ export async function isCancelled(redis: Redis, keys: BusKeys, replyId: string):
   return (await redis.exists(keys.cancelKey(replyId))) === 1;
 }
 
+/** A watch started ahead of its user (see CancelWatcher.early). */
+export interface EarlyWatch {
+  watch(onCancel: () => void): Promise<() => void>;
+  drop(): void;
+}
+
 /** Worker side: one channel for all cancel notices, dispatched to the steps running here. */
 export class CancelWatcher {
   private readonly watchers = new Map<string, Set<() => void>>();
@@ -27,6 +33,29 @@ export class CancelWatcher {
     this.ready = hub.listen(keys.cancelChannel, (replyId) => {
       for (const fn of this.watchers.get(replyId) ?? []) fn();
     });
+  }
+
+  /**
+   * Starts watching before it is known whether (and by whom) the notice will be needed: a cancel that
+   * arrives meanwhile is kept for the watcher attached later. `drop` ends it if nobody attached.
+   */
+  early(replyId: string): EarlyWatch {
+    let heard = false;
+    let handler: (() => void) | undefined;
+    const stopping = this.watch(replyId, () => {
+      heard = true;
+      handler?.();
+    });
+    stopping.catch(() => undefined);
+    return {
+      watch: async (onCancel) => {
+        const stop = await stopping;
+        handler = onCancel;
+        if (heard) onCancel();
+        return stop;
+      },
+      drop: () => void stopping.then((stop) => stop(), () => undefined),
+    };
   }
 
   /** Calls onCancel once if the reply is or becomes cancelled. Returns the function that stops watching. */

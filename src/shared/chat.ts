@@ -129,6 +129,11 @@ export interface ChatSessionInput {
   turnsDone?: number;
   /** Continue-as-new after this many turns in one run, keeping the history short. */
   turnsPerRun?: number;
+  /**
+   * Continue-as-new waits for the chat to be quiet this long (unless Temporal suggests it): a message sent
+   * while the run switches waits for the new run, seconds on the dev server.
+   */
+  continueQuietMs?: number;
   /** Carried over continue-as-new; a brand-new session starts with an empty, complete one. */
   conversation?: Conversation;
   /** The assistant id the run's search attribute was started with (it is upserted when it changes). */

@@ -20,6 +20,7 @@ import { ConversationWindow } from './conversation';
 import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, stateQuery } from './definitions';
 
 const DEFAULT_TURNS_PER_RUN = 100;
+const DEFAULT_CONTINUE_QUIET_MS = 5000;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
 const BEGIN_REPLY_PATCH = 'begin-reply';
@@ -251,6 +252,9 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     turnsDone++;
     turnsThisRun++;
     if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsThisRun >= (input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN))) {
+      // In a pause (see continueQuietMs), unless the history is already too long.
+      const quietMs = input.continueQuietMs ?? DEFAULT_CONTINUE_QUIET_MS;
+      if (!workflowInfo().continueAsNewSuggested && quietMs > 0 && (await condition(() => queue.length > 0 || closing, quietMs))) continue;
       await followUpChain;
       await condition(allHandlersFinished);
       // A turn sent while the follow-ups ended is answered in this run: the queue does not carry over.

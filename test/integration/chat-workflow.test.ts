@@ -6,7 +6,7 @@ import { lastUserText, tokensOf } from '../helpers/fake-llm';
 
 let env: ChatEnv;
 beforeAll(async () => {
-  env = await startChatEnv('workflow', { COCO_CHAT_TURNS_PER_RUN: '2' });
+  env = await startChatEnv('workflow', { COCO_CHAT_TURNS_PER_RUN: '2', COCO_CHAT_CONTINUE_QUIET_MS: '200' });
 }, 60_000);
 afterAll(() => env.close());
 
@@ -32,6 +32,26 @@ it('continues as new after the configured number of turns, keeping the count and
     state = await handle().query(stateQuery);
   }
   expect(state).toMatchObject({ status: 'idle', turnsDone: 3, current: null });
+});
+
+it('a message sent right after the quota is answered in the same run: continuing as new waits for a pause', async () => {
+  env.llm.fallback = (req) => ({ tokens: tokensOf(`answer ${req.body.messages.length}`) });
+  const first = await readNdjson(await postStream(env.api, '/chat/_create', { message: 'turn 1' }));
+  const sessionId = first[0]._id;
+  const client = env.api.server.deps.temporal.client;
+  const run1 = (await client.workflow.getHandle(workflowIdForSession(sessionId)).describe()).runId;
+  await readNdjson(await postStream(env.api, `/chat/${sessionId}/_chat`, { message: 'turn 2' }));
+  const third = await readNdjson(await postStream(env.api, `/chat/${sessionId}/_chat`, { message: 'turn 3' }));
+  expect(responseText(third.slice(1))).toMatch(/^answer \d+$/);
+  const events = (await client.workflow.getHandle(workflowIdForSession(sessionId), run1).fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'beginReply')).toHaveLength(3);
+  // Then, quiet for COCO_CHAT_CONTINUE_QUIET_MS, it continues as new.
+  let run = run1;
+  for (let i = 0; i < 100 && run === run1; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    run = (await client.workflow.getHandle(workflowIdForSession(sessionId)).describe()).runId;
+  }
+  expect(run).not.toBe(run1);
 });
 
 describe('the way to the first token', () => {

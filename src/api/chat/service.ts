@@ -1,6 +1,6 @@
 // Starting, cancelling and closing replies: what every chat endpoint shares. All checks run before
 // anything is stored; if the workflow cannot take the turn, the stored user message is removed again.
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { requestCancel } from '../../bus/cancel';
 import { attachReply, detachReply } from '../../bus/ws-attach';
 import type { BusKeys } from '../../bus/keys';
@@ -8,7 +8,7 @@ import type { Models } from '../../models';
 import type { Redis } from '../../infra/redis';
 import type { Temporal } from '../../infra/temporal';
 import type { Logger } from '../../infra/logger';
-import type { VersionedCache } from '../../infra/versioned-cache';
+import { bumpVersion, VersionedCache } from '../../infra/versioned-cache';
 import { ChatSessionInput, parseDuration, SourceRef, Turn, TurnParams, workflowIdForSession } from '../../shared/chat';
 import { newId } from '../../shared/ids';
 import {
@@ -32,6 +32,7 @@ export interface ChatDeps {
   temporal: Temporal;
   taskQueue: string;
   turnsPerRun: number;
+  continueQuietMs: number;
   logger: Logger;
 }
 
@@ -56,7 +57,17 @@ class AssistantNotFoundError extends HttpError {
 }
 
 export class ChatService {
-  constructor(private readonly deps: ChatDeps) {}
+  /**
+   * What a turn checks of its session (owner, status), cached: it is read on the way to every first token.
+   * Only this service changes them (status, deletion), and it bumps the version after each change.
+   */
+  private readonly sessionsForTurns: VersionedCache<Stored>;
+
+  constructor(private readonly deps: ChatDeps) {
+    this.sessionsForTurns = new VersionedCache(deps.redis, deps.keys.sessionVersion, async (id) =>
+      (await deps.models.Session.findById(id).select({ owner_id: 1, status: 1 }).lean()) as Stored | null,
+    );
+  }
 
   /** The checks a turn needs before anything is stored: the assistant can answer, the socket is there. */
   async checkTurn(assistantId: string, wsId: string | undefined, wsRequired: boolean): Promise<Stored> {
@@ -86,6 +97,26 @@ export class ChatService {
     return session;
   }
 
+  /** The caller's session as a turn needs it: its id, owner and status. */
+  async sessionForTurn(id: string, user: User): Promise<Stored> {
+    const session = await this.sessionsForTurns.get(id);
+    if (!session || session.owner_id !== user.id) throw new NotFoundError(id, 'result', 'session');
+    return session;
+  }
+
+  /** Changes a session's status (and other fields with it); turns see it at their next check. */
+  async setSessionStatus(id: string, status: 'active' | 'closed', more: Record<string, unknown> = {}): Promise<void> {
+    await this.deps.models.Session.updateOne({ _id: id }, { $set: { status, ...more } });
+    await bumpVersion(this.deps.redis, this.deps.keys.sessionVersion(id));
+  }
+
+  /** Deletes a session and its messages. */
+  async deleteSession(id: string): Promise<void> {
+    await this.deps.models.ChatMessage.deleteMany({ session_id: id });
+    await this.deps.models.Session.deleteOne({ _id: id });
+    await bumpVersion(this.deps.redis, this.deps.keys.sessionVersion(id));
+  }
+
   async createSession(user: User, title: string, visible: boolean): Promise<Stored> {
     const doc = await this.deps.models.Session.create({ title: title.slice(0, 50), status: 'active', visible, owner_id: user.id });
     return doc.toObject() as Stored;
@@ -112,7 +143,9 @@ export class ChatService {
       assistant: t.assistant,
     };
     const reopened = t.session.status === 'closed';
-    const [saved, sent] = await Promise.allSettled([
+    // The turn goes out first: its request is on its way while the message is being written.
+    const [sent, saved] = await Promise.allSettled([
+      this.sendTurn(turn, t.assistant, t.newSession === true),
       models.ChatMessage.create({
         _id: turn.userMessageId,
         type: 'user',
@@ -123,8 +156,7 @@ export class ChatService {
         owner_id: t.user.id,
         reply_message_id: replyId,
       }),
-      this.sendTurn(turn, t.assistant, t.newSession === true),
-      reopened ? models.Session.updateOne({ _id: t.session._id }, { $set: { status: 'active' } }) : undefined,
+      reopened ? this.setSessionStatus(t.session._id, 'active') : undefined,
       // Following is gap-free from the reply's log, so the attach may land before or after the first chunk.
       t.wsId ? attachReply(redis, keys, t.wsId, replyId, 0) : undefined,
     ]);
@@ -145,7 +177,7 @@ export class ChatService {
       done.saved ? models.ChatMessage.deleteOne({ _id: turn.userMessageId }) : undefined,
       // The workflow took a turn whose message could not be saved: it ends as cancelled at once.
       done.sent ? this.cancel(turn.sessionId, undefined, turn.replyId) : undefined,
-      done.reopened && !done.sent ? models.Session.updateOne({ _id: t.session._id }, { $set: { status: 'closed' } }) : undefined,
+      done.reopened && !done.sent ? this.setSessionStatus(t.session._id, 'closed') : undefined,
       t.wsId ? detachReply(redis, keys, t.wsId, turn.replyId) : undefined,
     ]);
   }
@@ -157,6 +189,7 @@ export class ChatService {
       ownerId: turn.ownerId,
       keepaliveMs: parseDuration(String(assistant.keepalive ?? '30m'), 30 * 60_000),
       turnsPerRun: this.deps.turnsPerRun,
+      continueQuietMs: this.deps.continueQuietMs,
       assistantId: turn.assistantId,
       // A session created with this turn has no earlier messages: its history needs no query.
       ...(newSession && { conversation: { entries: [], summary: '', complete: true } }),
@@ -172,13 +205,27 @@ export class ChatService {
       ],
     });
     try {
-      await client.workflow.executeUpdateWithStart(sendMessageUpdate, { args: [turn], startWorkflowOperation });
+      // Most sends go to a running session: a plain update is a little quicker than update-with-start.
+      if (newSession || !(await this.updateRunning(turn))) {
+        await client.workflow.executeUpdateWithStart(sendMessageUpdate, { args: [turn], startWorkflowOperation });
+      }
     } catch (err) {
       // A session that is still closing refuses turns; once its run completes, the next one starts fresh.
       if (!retried && err instanceof WorkflowUpdateFailedError && /closing/.test(String((err.cause as Error)?.message))) {
         await client.workflow.getHandle(workflowIdForSession(turn.sessionId)).result().catch(() => undefined);
         return this.sendTurn(turn, assistant, newSession, true);
       }
+      throw err;
+    }
+  }
+
+  /** Sends the turn to the session's running workflow; false when none is running (idle, closed or new). */
+  private async updateRunning(turn: Turn): Promise<boolean> {
+    try {
+      await this.deps.temporal.client.workflow.getHandle(workflowIdForSession(turn.sessionId)).executeUpdate(sendMessageUpdate, { args: [turn] });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
   }

@@ -55,7 +55,7 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
     try {
       started = await chat.startTurn({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId, modelQuery, givenSources: overview?.sources, newSession: true });
     } catch (err) {
-      await models.Session.deleteOne({ _id: session._id }); // nothing half-done remains
+      await chat.deleteSession(session._id); // nothing half-done remains
       throw err;
     }
     envelope.payload = presentMessage(started.userMessage);
@@ -70,7 +70,7 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
     if (!text) throw new BadRequestError('message is empty');
     const { assistantId, params } = turnParams(ctx.query as QueryParams);
     const wsId = mode === 'ws' ? wsIdOf(ctx) : undefined;
-    const [session, assistant] = await Promise.all([chat.loadOwnSession(ctx.params.id as string, userOf(ctx)), chat.checkTurn(assistantId, wsId, mode === 'ws')]);
+    const [session, assistant] = await Promise.all([chat.sessionForTurn(ctx.params.id as string, userOf(ctx)), chat.checkTurn(assistantId, wsId, mode === 'ws')]);
     const { userMessage, replyId } = await chat.startTurn({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId });
     const first = [{ _id: userMessage._id, result: 'created', _source: presentMessage(userMessage) }];
     if (mode === 'ws') ctx.body = first;
@@ -113,23 +113,21 @@ export function chatRouter(models: Models, chat: ChatService, stream: StreamDeps
   const deleteSession = async (ctx: AppContext) => {
     const session = await chat.loadOwnSession(ctx.params.id as string, userOf(ctx));
     await chat.close(session._id);
-    await models.ChatMessage.deleteMany({ session_id: session._id });
-    await models.Session.deleteOne({ _id: session._id });
+    await chat.deleteSession(session._id);
     ctx.body = { _id: session._id, result: 'deleted' };
   };
 
   const openSession = async (ctx: AppContext) => {
     const session = await chat.loadOwnSession(ctx.params.id as string, userOf(ctx), 'found');
-    const set = { status: 'active', visible: true };
-    await models.Session.updateOne({ _id: session._id }, { $set: set });
-    ctx.body = { _id: session._id, found: true, _source: presentSession({ ...session, ...set }) };
+    await chat.setSessionStatus(session._id, 'active', { visible: true });
+    ctx.body = { _id: session._id, found: true, _source: presentSession({ ...session, status: 'active', visible: true }) };
   };
 
   const closeSession = async (ctx: AppContext) => {
     const session = await chat.loadOwnSession(ctx.params.id as string, userOf(ctx), 'found');
     await chat.close(session._id);
     const updated = new Date();
-    await models.Session.updateOne({ _id: session._id }, { $set: { status: 'closed' } });
+    await chat.setSessionStatus(session._id, 'closed');
     ctx.body = { _id: session._id, found: true, _source: presentSession({ ...session, status: 'closed', updated }) };
   };
 
