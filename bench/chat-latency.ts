@@ -110,7 +110,7 @@ function reportFailures(log: BenchContext['log'], name: string, r: { failed: num
 }
 
 /** (a) Time to first token, one session at a time. */
-export async function firstTokenSequential(ctx: BenchContext, warmups = 5, samples = 30): Promise<Row[]> {
+export async function firstTokenSequential(ctx: BenchContext, warmups = 10, samples = 100): Promise<Row[]> {
   const d = new Driver(ctx);
   const tokens = words('t', 20);
   d.script({ tokens, delayMs: 0 });
@@ -119,10 +119,11 @@ export async function firstTokenSequential(ctx: BenchContext, warmups = 5, sampl
   sessions.forEach((s) => s.close());
   const b = summarize(base!.kept.map((r) => r.tokens[0]!.at - r.t0));
   const o = summarize(server!.kept.map((r) => r.tokens[0]!.at - r.t0));
-  const split = (f: (r: Reply) => number) => fmtSummary(summarize(server!.kept.map(f)));
+  const split = (f: (r: Reply) => number, side = server!) => fmtSummary(summarize(side.kept.map(f)));
   ctx.log(`(a) first token, 1 session: baseline ${fmtSummary(b)}; server ${fmtSummary(o)}`);
   ctx.log(`    server split: _send answered ${split((r) => r.accepted - r.t0)}; send → model request ${split((r) => r.modelAt - r.t0)};`);
   ctx.log(`    model request → first token ${split((r) => r.tokens[0]!.at - r.modelAt)}`);
+  ctx.log(`    baseline split: send → model request ${split((r) => r.modelAt - r.t0, base!)}; model request → first token ${split((r) => r.tokens[0]!.at - r.modelAt, base!)}`);
   reportFailures(ctx.log, 'baseline', base!);
   reportFailures(ctx.log, 'server', server!);
   return [
