@@ -125,7 +125,7 @@ export class ChatService {
   /**
    * Saves the user message and hands the turn to the session's workflow (starting it if needed). Both
    * happen at once, as they are on the way to the first token; if either fails, the other is undone.
-   * A socket is told to follow the reply before it starts, so its first chunk is relayed without delay.
+   * A socket is told to follow the reply at the same time, so it is listening when the first chunk comes.
    */
   async startTurn(t: StartTurn): Promise<{ userMessage: Stored; replyId: string }> {
     const { models, redis, keys } = this.deps;
