@@ -58,6 +58,12 @@ const { answer, beginReply } = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 5 },
 });
 
+/** How many history messages the sent assistant asks for (undefined when the turn carries no snapshot). */
+function historyNumberOf(turn: Turn): number | undefined {
+  const n = (turn.assistant?.chat_settings as { history_message?: { number?: unknown } } | undefined)?.history_message?.number;
+  return typeof n === 'number' ? n : undefined;
+}
+
 function errorText(err: unknown): string {
   let e = err as { cause?: unknown; message?: string } | undefined;
   while (e?.cause) e = e.cause as typeof e;
@@ -117,7 +123,10 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   setHandler(stateQuery, state);
 
   /** The pipeline (coco-api.md §5.4): [intent] → [retrieve] → [pick → deep read] → answer → finalize. */
-  async function runTurn(turn: Turn): Promise<(() => Promise<void>) | undefined> {
+  async function runTurn(sent: Turn): Promise<(() => Promise<void>) | undefined> {
+    // The assistant snapshot is for loading the context; later steps get the context instead, which keeps
+    // their inputs in the workflow history small.
+    const { assistant: _snapshot, ...turn } = sent;
     // Only on a change: an upsert is written to the visibility store, on the way to the first token.
     if (turn.assistantId !== assistantAttribute) {
       upsertSearchAttributes([{ key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId }]);
@@ -128,7 +137,9 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     let context: TurnContext | undefined;
     try {
       // Histories written before beginReply existed replay with loadContext.
-      const begun = patched(BEGIN_REPLY_PATCH) ? await beginReply(turn, conversation.current) : { context: await loadContext(turn), answer: null };
+      const begun = patched(BEGIN_REPLY_PATCH)
+        ? await beginReply(sent, conversation.forTurn(historyNumberOf(sent)))
+        : { context: await loadContext(sent), answer: null };
       context = begun.context;
       keepaliveMs = context.keepaliveMs;
       if (begun.answer) {
@@ -242,7 +253,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     let followUp: (() => Promise<void>) | undefined;
     if (closing) {
       // Queued behind a close: answered as cancelled.
-      conversation.addTurn(turn.userMessageId, turn.text, (await finalize(turn, cancelled)).entry);
+      const { assistant: _snapshot, ...rest } = turn;
+      conversation.addTurn(turn.userMessageId, turn.text, (await finalize(rest, cancelled)).entry);
     } else {
       followUp = await runTurn(turn);
     }

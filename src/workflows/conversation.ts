@@ -35,6 +35,15 @@ export class ConversationWindow {
     }
   }
 
+  /**
+   * What a turn needs of it: its last `number` entries (the assistant's history size, when known). The
+   * window is an activity input, written to the workflow history at every turn, so it is kept to that.
+   */
+  forTurn(number?: number): Conversation | undefined {
+    if (!this.known || number === undefined || this.known.entries.length <= number) return this.known;
+    return { entries: number > 0 ? this.known.entries.slice(-number) : [], summary: this.known.summary, complete: false };
+  }
+
   /** False when this surely is not the session's first turn (the title is written after the first). */
   mayBeFirstTurn(): boolean {
     return !this.known || (this.known.complete && this.known.entries.length <= 2);

@@ -55,6 +55,18 @@ it('a message sent right after the quota is answered in the same run: continuing
 });
 
 describe('the way to the first token', () => {
+  /** Per activity type, the first argument (the turn) it was scheduled with. */
+  const firstInputs = async (sessionId: string) => {
+    const events = (await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).fetchHistory()).events ?? [];
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const e of events) {
+      const a = e.activityTaskScheduledEventAttributes;
+      const data = a?.input?.payloads?.[0]?.data;
+      if (a?.activityType?.name && data && !out[a.activityType.name]) out[a.activityType.name] = JSON.parse(Buffer.from(data).toString());
+    }
+    return out;
+  };
+
   const activitiesOf = async (sessionId: string) => {
     const events = (await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).fetchHistory()).events ?? [];
     return events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
@@ -68,6 +80,11 @@ describe('the way to the first token', () => {
     expect(names.slice(0, 2)).toEqual(['beginReply', 'finalize']);
     expect(names).not.toContain('loadContext');
     expect(names).not.toContain('answer');
+    // The assistant snapshot goes to the step that loads the context, not into every later step's input.
+    const turnsGiven = await firstInputs(lines[0]._id);
+    expect(turnsGiven.beginReply).toHaveProperty('assistant._id', 'default');
+    expect(turnsGiven.finalize).not.toHaveProperty('assistant');
+    expect(turnsGiven.finalize).toHaveProperty('text', 'just answer');
   });
 
   it('history comes from the workflow, across continue-as-new; a restarted run reads it once, then keeps it', async () => {

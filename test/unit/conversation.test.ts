@@ -60,3 +60,14 @@ test('follow-ups: a title only after what may be the first turn, a summary only 
   expect(w.mayBeFirstTurn()).toBe(false);
   expect(w.mayExceed(100_000)).toBe(true); // a cut message: its length is not known here
 });
+
+test('a turn is handed only the entries its history size asks for', () => {
+  const w = new ConversationWindow({ entries: [], summary: 'S', complete: true });
+  for (let i = 1; i <= 4; i++) w.addTurn(`u${i}`, `q${i}`, reply(`r${i}`, `a${i}`));
+  // Cut: no longer "complete", but it holds as many as the turn asks for, so the turn reads nothing.
+  expect(w.forTurn(3)).toEqual({ entries: w.current!.entries.slice(-3), summary: 'S', complete: false });
+  expect(w.forTurn(0)!.entries).toEqual([]);
+  expect(w.forTurn(50)).toBe(w.current);
+  expect(w.forTurn(undefined)).toBe(w.current);
+  expect(new ConversationWindow().forTurn(3)).toBeUndefined();
+});
