@@ -4,26 +4,46 @@
 // and a Redis that lost its keys.
 import type { Redis } from './redis';
 
-const MAX_AGE_MS = 30_000;
+export interface VersionedCacheOptions {
+  /** Re-read an entry this old even if its version did not move. */
+  maxAgeMs?: number;
+  /** Entries kept; the least recently used go first. */
+  maxEntries?: number;
+}
 
 export class VersionedCache<T> {
   private readonly cached = new Map<string, { version: string; at: number; value: T }>();
+  private readonly maxAgeMs: number;
+  private readonly maxEntries: number;
 
   constructor(
     private readonly redis: Redis,
     private readonly versionKey: (id: string) => string,
     private readonly read: (id: string) => Promise<T | null>,
-    private readonly maxAgeMs = MAX_AGE_MS,
-  ) {}
+    { maxAgeMs = 30_000, maxEntries = 10_000 }: VersionedCacheOptions = {},
+  ) {
+    this.maxAgeMs = maxAgeMs;
+    this.maxEntries = maxEntries;
+  }
+
+  get size(): number {
+    return this.cached.size;
+  }
 
   /** The object as stored now (null when there is none; absence is not cached). */
   async get(id: string): Promise<T | null> {
     const version = (await this.redis.get(this.versionKey(id))) ?? 'none';
     const hit = this.cached.get(id);
-    if (hit && hit.version === version && Date.now() - hit.at < this.maxAgeMs) return hit.value;
+    this.cached.delete(id); // re-inserted below: Map order is the recency order
+    if (hit && hit.version === version && Date.now() - hit.at < this.maxAgeMs) {
+      this.cached.set(id, hit);
+      return hit.value;
+    }
     const value = await this.read(id);
-    if (value) this.cached.set(id, { version, at: Date.now(), value });
-    else this.cached.delete(id);
+    if (value) {
+      this.cached.set(id, { version, at: Date.now(), value });
+      if (this.cached.size > this.maxEntries) this.cached.delete(this.cached.keys().next().value as string);
+    }
     return value;
   }
 }
