@@ -48,7 +48,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await assertPortFree(t.port, 'Temporal', 'TEMPORAL_ADDRESS');
       const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(t.port), '--log-level', 'warn'];
       args.push(...(t.uiPort === null ? ['--headless'] : ['--ui-port', String(t.uiPort)]));
-      if (t.dbFile) args.push('--db-filename', t.dbFile);
+      if (t.dbFile) {
+        // A write-ahead log synced at checkpoints rather than at every commit: each workflow task of a reply
+        // commits, and this takes the step round trip from ~16 to ~12 ms (as fast as the in-memory store).
+        // A process crash loses nothing; a power cut may lose the last moments.
+        args.push('--db-filename', t.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+      }
       for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
       args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
       // The dev server's default task-dispatch poll limit (20/s) adds 30-40 ms to every step once chats

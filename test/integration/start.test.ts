@@ -196,6 +196,8 @@ describe('npm start', () => {
     expect(created.status).toBe(200);
     assistantId = ((await created.json()) as { _id: string })._id;
     expect(assistantId).toEqual(expect.any(String));
+    // Temporal's store runs with a write-ahead log (see scripts/lib/stack.ts).
+    expect(fs.existsSync(path.join(dataDir, 'temporal.db-wal'))).toBe(true);
   }, 30_000);
 
   it('stops every process it started on Ctrl-C', async () => {
