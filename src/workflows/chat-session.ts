@@ -23,7 +23,11 @@ const DEFAULT_TURNS_PER_RUN = 100;
 const DEFAULT_CONTINUE_QUIET_MS = 5000;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
-const BEGIN_REPLY_PATCH = 'begin-reply';
+/**
+ * Histories written before this version (loadContext then answer, a search-attribute upsert and both
+ * follow-ups at every turn, continue-as-new at once) replay on the old path; new turns take the new one.
+ */
+const SESSION_V2_PATCH = 'session-v2';
 
 // loadContext only runs in histories from before beginReply (see BEGIN_REPLY_PATCH).
 const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
@@ -123,12 +127,12 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   setHandler(stateQuery, state);
 
   /** The pipeline (coco-api.md §5.4): [intent] → [retrieve] → [pick → deep read] → answer → finalize. */
-  async function runTurn(sent: Turn): Promise<(() => Promise<void>) | undefined> {
+  async function runTurn(sent: Turn, v2: boolean): Promise<(() => Promise<void>) | undefined> {
     // The assistant snapshot is for loading the context; later steps get the context instead, which keeps
     // their inputs in the workflow history small.
     const { assistant: _snapshot, ...turn } = sent;
     // Only on a change: an upsert is written to the visibility store, on the way to the first token.
-    if (turn.assistantId !== assistantAttribute) {
+    if (turn.assistantId !== assistantAttribute || !v2) {
       upsertSearchAttributes([{ key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId }]);
       assistantAttribute = turn.assistantId;
     }
@@ -136,10 +140,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     let result: AnswerResult | { reason: 'error'; error: string } = cancelled;
     let context: TurnContext | undefined;
     try {
-      // Histories written before beginReply existed replay with loadContext.
-      const begun = patched(BEGIN_REPLY_PATCH)
-        ? await beginReply(sent, conversation.forTurn(historyNumberOf(sent)))
-        : { context: await loadContext(sent), answer: null };
+      const begun = v2 ? await beginReply(sent, conversation.forTurn(historyNumberOf(sent))) : { context: await loadContext(sent), answer: null };
       context = begun.context;
       keepaliveMs = context.keepaliveMs;
       if (begun.answer) {
@@ -161,7 +162,9 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     const ctx = context;
     if (!ctx || result.reason === 'error') return undefined;
     // Decided now, while the conversation ends with this turn.
-    const wanted = { title: conversation.mayBeFirstTurn(), summary: ctx.compression.enabled && conversation.mayExceed(ctx.compression.threshold) };
+    const wanted = v2
+      ? { title: conversation.mayBeFirstTurn(), summary: ctx.compression.enabled && conversation.mayExceed(ctx.compression.threshold) }
+      : { title: true, summary: true };
     return () => followUps(turn, ctx, wanted);
   }
 
@@ -240,7 +243,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
       wanted.title ? generateTitle(turn, ctx).catch(() => null) : null,
       wanted.summary ? compressHistory(turn, ctx).catch(() => null) : null,
     ]);
-    if (summary) conversation.summarised(summary.summary, summary.untilId);
+    // (Before this version the summary step answered a boolean.)
+    if (summary && typeof summary === 'object') conversation.summarised(summary.summary, summary.untilId);
   }
 
   for (;;) {
@@ -250,13 +254,14 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     if (!turn) break; // closing with nothing queued
     current = turn;
     cancelRequested = false;
+    const v2 = patched(SESSION_V2_PATCH);
     let followUp: (() => Promise<void>) | undefined;
     if (closing) {
       // Queued behind a close: answered as cancelled.
       const { assistant: _snapshot, ...rest } = turn;
       conversation.addTurn(turn.userMessageId, turn.text, (await finalize(rest, cancelled)).entry);
     } else {
-      followUp = await runTurn(turn);
+      followUp = await runTurn(turn, v2);
     }
     current = null;
     // Follow-ups run beside the next turn; they only have to end before this run does.
@@ -266,11 +271,11 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     if (queue.length === 0 && !closing && (workflowInfo().continueAsNewSuggested || turnsThisRun >= (input.turnsPerRun ?? DEFAULT_TURNS_PER_RUN))) {
       // In a pause (see continueQuietMs), unless the history is already too long.
       const quietMs = input.continueQuietMs ?? DEFAULT_CONTINUE_QUIET_MS;
-      if (!workflowInfo().continueAsNewSuggested && quietMs > 0 && (await condition(() => queue.length > 0 || closing, quietMs))) continue;
+      if (v2 && !workflowInfo().continueAsNewSuggested && quietMs > 0 && (await condition(() => queue.length > 0 || closing, quietMs))) continue;
       await followUpChain;
       await condition(allHandlersFinished);
       // A turn sent while the follow-ups ended is answered in this run: the queue does not carry over.
-      if (queue.length === 0 && !closing) {
+      if (!v2 || (queue.length === 0 && !closing)) {
         await continueAsNew<typeof chatSession>({ ...input, keepaliveMs, turnsDone, conversation: conversation.current, assistantId: assistantAttribute });
       }
     }

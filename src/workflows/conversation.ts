@@ -23,7 +23,12 @@ export class ConversationWindow {
    * Adds a finished turn. Before anything is known, the history its context read (the latest messages
    * after the summary) seeds the window; without that, nothing is known and the next turn reads.
    */
-  addTurn(userMessageId: string, text: string, reply: HistoryEntry, context?: TurnContext) {
+  addTurn(userMessageId: string, text: string, reply: HistoryEntry | undefined, context?: TurnContext) {
+    if (!reply) {
+      // A finalize result from before this version carries no entry: what was said is no longer known.
+      this.known = undefined;
+      return;
+    }
     if (!this.known) {
       if (!context || context.history.some((e) => !e.id)) return;
       this.known = { entries: [...context.history], summary: context.summary, complete: context.historyComplete === true };

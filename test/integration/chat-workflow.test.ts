@@ -1,4 +1,5 @@
 // The session workflow's lifecycle: continue-as-new keeps long chats going, state is queryable.
+import { Worker } from '@temporalio/worker';
 import { workflowIdForSession } from '../../src/shared/chat';
 import { stateQuery } from '../../src/workflows/definitions';
 import { ChatEnv, endReason, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
@@ -128,6 +129,9 @@ describe('the way to the first token', () => {
     const fifth = await turn(sessionId, 'epsilon', 'five');
     expect(fifth).toMatch(/user: beta, as stored[\s\S]*user: delta\n[\s\S]*assistant: four/);
     expect(fifth).not.toContain('changed underneath');
+    // The run that served the last turns replays on the same code (deterministic, patch marker included).
+    const history = await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history);
   });
 
   it('a provider change reaches the worker at the next turn, though workers keep providers cached', async () => {
