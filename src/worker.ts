@@ -2,6 +2,7 @@
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { providerCache } from './activities/providers';
+import { assistantCache } from './api/routes/assistant/cache';
 import { CancelWatcher } from './bus/cancel';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
@@ -56,6 +57,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
       keys,
       cancels: new CancelWatcher(redis, keys, hub),
       providers: providerCache(mongo.models, redis, keys),
+      assistants: assistantCache(mongo.models, redis, keys),
       publisher: config.stream,
       retrieval: new RetrievalEngine(mongo.models, redis, keys),
       tools: { pool, config: config.tools },

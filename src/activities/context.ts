@@ -150,7 +150,7 @@ export function createContextLoader(deps: ChatActivityDeps) {
    * sent), the history with the workflow's conversation; the rest is read in one parallel round.
    */
   async function load(turn: Turn, conversation?: Conversation): Promise<LoadedContext> {
-    const stored = turn.assistant ?? (await models.Assistant.findById(turn.assistantId).lean());
+    const stored = await deps.assistants.get(turn.assistantId);
     if (!stored) throw permanent(`assistant [${turn.assistantId}] is not found`);
     const a = presentAssistant(stored) as unknown as AssistantView;
     if (!a.enabled) throw permanent(`assistant [${turn.assistantId}] is not enabled`);

@@ -10,6 +10,7 @@ import type { Models } from '../models';
 import type { RetrievalEngine } from '../retrieval/engine';
 import type { McpPool } from '../tools/mcp-pool';
 import type { ProviderCache, StoredProvider } from './providers';
+import type { AssistantCache } from '../api/routes/assistant/cache';
 import type { ToolsConfig } from '../tools/types';
 import type { ModelRef, ReplyRef } from '../shared/chat';
 import { ChatMessageParam, isPermanentProviderError, streamChat } from './llm';
@@ -21,6 +22,8 @@ export interface ChatActivityDeps {
   keys: BusKeys;
   cancels: CancelWatcher;
   providers: ProviderCache;
+  /** Assistants as steps read them: cached by the version the API bumps on change. */
+  assistants: AssistantCache;
   publisher: PublisherOptions;
   retrieval: RetrievalEngine;
   tools: { pool: McpPool; config: ToolsConfig };

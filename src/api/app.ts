@@ -20,8 +20,7 @@ import { ChatService } from './chat/service';
 import { busKeys } from '../bus/keys';
 import { touchDatasource } from '../retrieval/engine';
 import { touchProvider } from '../activities/providers';
-import { bumpVersion, VersionedCache } from '../infra/versioned-cache';
-import type { Stored } from './routes/resource';
+import { assistantCache, touchAssistant } from './routes/assistant/cache';
 
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /provider/_info']);
 /** The admin UI's files (GET /, /assets/*, the favicon) are public: the UI signs in with a token itself. */
@@ -43,8 +42,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   const { models } = deps.mongo;
   const keys = busKeys(deps.config.redis.prefix);
   const touch = (datasourceId: string) => touchDatasource(deps.redis, keys, datasourceId);
-  const touchAssistant = (id: string) => (id ? bumpVersion(deps.redis, keys.assistantVersion(id)) : Promise.resolve());
-  const assistants = new VersionedCache(deps.redis, keys.assistantVersion, async (id) => (await models.Assistant.findById(id).lean()) as Stored | null);
+  const assistants = assistantCache(models, deps.redis, keys);
   const chat = new ChatService({ models, assistants, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, continueQuietMs: deps.config.chat.continueQuietMs, logger: deps.logger });
 
   app.use(requestLog(deps.logger));
@@ -58,7 +56,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   const routers = [
     systemRouter(deps),
     authRouter(models),
-    assistantRouter(models, touchAssistant),
+    assistantRouter(models, (id) => touchAssistant(deps.redis, keys, id)),
     modelProviderRouter(models, (id) => touchProvider(deps.redis, keys, id)),
     datasourceRouter(models, touch),
     documentRouter(models, touch),

@@ -55,11 +55,8 @@ export interface Turn extends ReplyRef {
   modelQuery?: string;
   /** Search results given with the question (AI overview): saved as the reply's fetch_source detail. */
   givenSources?: SourceRef[];
-  /**
-   * The assistant as stored when the message was sent (the API has just read it to check the turn): the
-   * turn is answered with that configuration, also when it waits in the queue or is retried.
-   */
-  assistant?: Record<string, unknown>;
+  /** The assistant's history size when the message was sent: the workflow hands the turn that much history. */
+  historyNumber?: number;
 }
 
 /**

@@ -62,12 +62,6 @@ const { answer, beginReply } = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 5 },
 });
 
-/** How many history messages the sent assistant asks for (undefined when the turn carries no snapshot). */
-function historyNumberOf(turn: Turn): number | undefined {
-  const n = (turn.assistant?.chat_settings as { history_message?: { number?: unknown } } | undefined)?.history_message?.number;
-  return typeof n === 'number' ? n : undefined;
-}
-
 function errorText(err: unknown): string {
   let e = err as { cause?: unknown; message?: string } | undefined;
   while (e?.cause) e = e.cause as typeof e;
@@ -127,10 +121,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   setHandler(stateQuery, state);
 
   /** The pipeline (coco-api.md §5.4): [intent] → [retrieve] → [pick → deep read] → answer → finalize. */
-  async function runTurn(sent: Turn, v2: boolean): Promise<(() => Promise<void>) | undefined> {
-    // The assistant snapshot is for loading the context; later steps get the context instead, which keeps
-    // their inputs in the workflow history small.
-    const { assistant: _snapshot, ...turn } = sent;
+  async function runTurn(turn: Turn, v2: boolean): Promise<(() => Promise<void>) | undefined> {
     // Only on a change: an upsert is written to the visibility store, on the way to the first token.
     if (turn.assistantId !== assistantAttribute || !v2) {
       upsertSearchAttributes([{ key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId }]);
@@ -140,7 +131,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     let result: AnswerResult | { reason: 'error'; error: string } = cancelled;
     let context: TurnContext | undefined;
     try {
-      const begun = v2 ? await beginReply(sent, conversation.forTurn(historyNumberOf(sent))) : { context: await loadContext(sent), answer: null };
+      const begun = v2 ? await beginReply(turn, conversation.forTurn(turn.historyNumber)) : { context: await loadContext(turn), answer: null };
       context = begun.context;
       keepaliveMs = context.keepaliveMs;
       if (begun.answer) {
@@ -258,8 +249,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     let followUp: (() => Promise<void>) | undefined;
     if (closing) {
       // Queued behind a close: answered as cancelled.
-      const { assistant: _snapshot, ...rest } = turn;
-      conversation.addTurn(turn.userMessageId, turn.text, (await finalize(rest, cancelled)).entry);
+      conversation.addTurn(turn.userMessageId, turn.text, (await finalize(turn, cancelled)).entry);
     } else {
       followUp = await runTurn(turn, v2);
     }

@@ -81,11 +81,10 @@ describe('the way to the first token', () => {
     expect(names.slice(0, 2)).toEqual(['beginReply', 'finalize']);
     expect(names).not.toContain('loadContext');
     expect(names).not.toContain('answer');
-    // The assistant snapshot goes to the step that loads the context, not into every later step's input.
+    // The turn stays small in the history: the assistant's history size, not the assistant.
     const turnsGiven = await firstInputs(lines[0]._id);
-    expect(turnsGiven.beginReply).toHaveProperty('assistant._id', 'default');
-    expect(turnsGiven.finalize).not.toHaveProperty('assistant');
-    expect(turnsGiven.finalize).toHaveProperty('text', 'just answer');
+    expect(turnsGiven.beginReply).toMatchObject({ text: 'just answer', historyNumber: 5 });
+    expect(turnsGiven.beginReply).not.toHaveProperty('assistant');
   });
 
   it('history comes from the workflow, across continue-as-new; a restarted run reads it once, then keeps it', async () => {
@@ -150,7 +149,7 @@ describe('the way to the first token', () => {
     expect(shown).toContain(`model provider [${provider.body._id}] is not enabled`);
   });
 
-  it('an assistant change is seen at the next send, though API instances keep assistants cached', async () => {
+  it('an assistant change is seen at the next send, though API instances and workers keep assistants cached', async () => {
     const created = await env.api.request('POST', '/assistant/', { name: 'toggled', answering_model: { provider_id: 'coco', name: 'test-model' } });
     const id = created.body._id as string;
     env.llm.queue.push({ tokens: tokensOf('first') });

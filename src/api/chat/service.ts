@@ -50,6 +50,12 @@ export interface StartTurn {
   newSession?: boolean;
 }
 
+/** chat_settings.history_message.number as stored (defaults are stored with the assistant). */
+function historyNumberOf(assistant: Stored): number | undefined {
+  const n = (assistant.chat_settings as { history_message?: { number?: unknown } } | undefined)?.history_message?.number;
+  return typeof n === 'number' ? n : undefined;
+}
+
 class AssistantNotFoundError extends HttpError {
   constructor(id: string) {
     super(404, `assistant [${id}] is not found`);
@@ -140,7 +146,7 @@ export class ChatService {
       params: t.params,
       ...(t.modelQuery !== undefined && { modelQuery: t.modelQuery }),
       ...(t.givenSources !== undefined && { givenSources: t.givenSources }),
-      assistant: t.assistant,
+      historyNumber: historyNumberOf(t.assistant),
     };
     const reopened = t.session.status === 'closed';
     // The turn goes out first: its request is on its way while the message is being written.
