@@ -31,7 +31,10 @@ export class ConversationWindow {
     }
     if (!this.known) {
       if (!context || context.history.some((e) => !e.id)) return;
-      this.known = { entries: [...context.history], summary: context.summary, complete: context.historyComplete === true };
+      // Ids are xids, ordered by creation: a message sent after this turn (a queued turn's, already saved
+      // when the history was read) is left for its own turn to add.
+      const before = context.history.filter((e) => e.id! < userMessageId);
+      this.known = { entries: before, summary: context.summary, complete: context.historyComplete === true };
     }
     this.known.entries.push(historyEntry(userMessageId, 'user', text), reply);
     if (this.known.entries.length > MAX_ENTRIES) {

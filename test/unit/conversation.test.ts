@@ -71,3 +71,11 @@ test('a turn is handed only the entries its history size asks for', () => {
   expect(w.forTurn(undefined)).toBe(w.current);
   expect(new ConversationWindow().forTurn(3)).toBeUndefined();
 });
+
+test('seeding leaves out messages of later turns that the history read already saw', () => {
+  const w = new ConversationWindow();
+  // u1/r1 came before this turn (u2); u3 is a queued turn's message, saved while u2 was answered.
+  const read = [{ id: 'a1', role: 'user' as const, text: 'one' }, reply('a2', 'a'), { id: 'c3', role: 'user' as const, text: 'three' }];
+  w.addTurn('b2', 'two', reply('b3', 'b'), loaded(read, true));
+  expect(w.current!.entries.map((e) => e.id)).toEqual(['a1', 'a2', 'b2', 'b3']);
+});
