@@ -133,6 +133,24 @@ export async function firstTokenSequential(ctx: BenchContext, warmups = 10, samp
   ];
 }
 
+/** (a) Time to first token of a new chat: every message starts a session (and its workflow). */
+export async function firstTokenNewChat(ctx: BenchContext, warmups = 5, samples = 50): Promise<Row[]> {
+  const d = new Driver(ctx);
+  const tokens = words('n', 20);
+  d.script({ tokens, delayMs: 0 });
+  const sessions = [await ctx.baseline.open(), await ctx.server.open({ newChats: true })];
+  const [base, server] = await d.interleaved(sessions, warmups, samples, (s, i) => d.reply(s, `new chat ${i}`, tokens.join('')));
+  sessions.forEach((s) => s.close());
+  const b = summarize(base!.kept.map((r) => r.tokens[0]!.at - r.t0));
+  const o = summarize(server!.kept.map((r) => r.tokens[0]!.at - r.t0));
+  ctx.log(`(a) first token of a new chat (_new each time): baseline ${fmtSummary(b)}; server ${fmtSummary(o)}`);
+  reportFailures(ctx.log, 'server', server!);
+  return [
+    { figure: 'first token, new chat, p50', server: o.p50, baseline: b.p50, unit: 'ms' },
+    { figure: 'first token, new chat, p99', server: o.p99, baseline: b.p99, unit: 'ms' },
+  ];
+}
+
 /** (a) Time to first token with `n` sessions sending at once: a `_new` round, then `rounds` `_send` rounds. */
 export async function firstTokenConcurrent(ctx: BenchContext, n = 50, rounds = 3): Promise<Row[]> {
   const d = new Driver(ctx);

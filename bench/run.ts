@@ -11,7 +11,7 @@ import { type Stack, startStack } from '../scripts/lib/stack';
 import { type ChatEnv, startChatEnv } from '../test/helpers/chat-env';
 import { type Baseline, startBaseline } from './baseline';
 import { type LlmTap, startLlmTap } from './llm-tap';
-import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenSequential, perToken, type Row } from './chat-latency';
+import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenNewChat, firstTokenSequential, perToken, type Row } from './chat-latency';
 import { ratio, table } from './stats';
 import { baselineTarget, serverTarget } from './targets';
 
@@ -20,6 +20,7 @@ const GLOBAL_TIMEOUT_MS = Number(process.env.COCO_BENCH_TIMEOUT_MS ?? 280_000);
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   'first-token': (ctx) => firstTokenSequential(ctx),
+  'new-chat': (ctx) => firstTokenNewChat(ctx),
   concurrent: (ctx) => firstTokenConcurrent(ctx),
   'per-token': (ctx) => perToken(ctx),
   cancel: (ctx) => cancelLatency(ctx),

@@ -29,7 +29,8 @@ export interface ChatSession {
 
 export interface ChatTarget {
   name: string;
-  open(): Promise<ChatSession>;
+  /** `newChats`: every message starts a chat of its own (the server's `_new`). */
+  open(opts?: { newChats?: boolean }): Promise<ChatSession>;
 }
 
 function parseFrame(text: string): Frame | undefined {
@@ -44,12 +45,12 @@ export const isToken = (key: string) => (f: Frame) =>
 export const isEnd = (key: string) => (f: Frame) => f.reply_to_message === key && f.chunk_type === 'reply_end';
 export const endReason = (f: Frame) => (JSON.parse(f.message_chunk) as { reason: string }).reason;
 
-/** The real server: `_new` for a session's first message, `_send` after, `_cancel` by session. */
+/** The real server: `_new` for a session's first message (or every message), `_send` after, `_cancel` by session. */
 export function serverTarget(apiUrl: string, token: string): ChatTarget {
   const wsUrl = `${apiUrl.replace(/^http/, 'ws')}/ws`;
   return {
     name: 'server',
-    async open() {
+    async open({ newChats = false } = {}) {
       const ws = await TimedSocket.connect(wsUrl, parseFrame, { 'X-API-TOKEN': token });
       const wsId = (await ws.waitFor((f) => f.chunk_type === 'config', 5000, 'CONFIG frame')).value.message_chunk;
       let sessionId: string | undefined;
@@ -67,7 +68,7 @@ export function serverTarget(apiUrl: string, token: string): ChatTarget {
         ws,
         async ask(text) {
           const t0 = performance.now();
-          if (!sessionId) {
+          if (!sessionId || newChats) {
             const created = await post('/chat/_new', { message: text });
             sessionId = created._id as string;
             return { t0, key: created.payload.id as string };
