@@ -1,6 +1,9 @@
 // Chat over both transports, with a real worker, Temporal, FerretDB, Redis and the test model.
 import { ChatEnv, connectWs, endReason, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
+import { busKeys } from '../../src/bus/keys';
+import { ReplyPublisher } from '../../src/bus/publisher';
+import { attachReply, detachReply } from '../../src/bus/ws-attach';
 
 let env: ChatEnv;
 beforeAll(async () => {
@@ -55,6 +58,33 @@ describe('WebSocket transport', () => {
     const unknown = await env.api.request('POST', `/chat/${session}/_send`, { message: 'hi' }, { 'WEBSOCKET-SESSION-ID': 'nope' });
     expect(unknown.body).toEqual({ status: 400, error: { reason: 'websocket session [nope] is not connected' } });
     expect((await env.api.request('GET', `/chat/${session}/_history`)).body.hits.total.value).toBe(0);
+  });
+
+  it('a socket told to follow a reply relays its chunks, and stops once told to detach', async () => {
+    const ws = await connectWs(wsUrl(), env.api.token);
+    const { redis, config } = env.api.server.deps;
+    const keys = busKeys(config.redis.prefix);
+    const open = async (replyId: string) =>
+      (await ReplyPublisher.open(redis, keys, { sessionId: 's', replyId, userMessageId: `u-${replyId}` }, { logTtlSec: 60, coalesceMs: 0 })).publisher;
+    const seen = async (replyTo: string, text: string) => {
+      for (let i = 0; i < 200 && !ws.chunks.some((c) => c.reply_to_message === replyTo && c.message_chunk === text); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(ws.chunks.some((c) => c.reply_to_message === replyTo && c.message_chunk === text)).toBe(true);
+    };
+    const [r1, r2] = [`r1-${Date.now()}`, `r2-${Date.now()}`];
+    const p1 = await open(r1);
+    await attachReply(redis, keys, ws.id, r1, 0);
+    await p1.send('response', 'before');
+    await seen(`u-${r1}`, 'before');
+
+    await detachReply(redis, keys, ws.id, r1);
+    // Notices to a socket are handled in order: once r2's chunk arrives, the detach was handled.
+    const p2 = await open(r2);
+    await attachReply(redis, keys, ws.id, r2, 0);
+    await p1.send('response', 'after');
+    await p2.send('response', 'barrier');
+    await seen(`u-${r2}`, 'barrier');
+    expect(ws.chunks.some((c) => c.message_chunk === 'after')).toBe(false);
+    ws.close();
   });
 });
 
