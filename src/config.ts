@@ -36,6 +36,7 @@ const Env = z.object({
   COCO_MCP_IDLE_MS: z.coerce.number().int().positive().default(10 * 60_000),
   COCO_CHAT_TURNS_PER_RUN: z.coerce.number().int().min(1).default(100),
   COCO_CHAT_CONTINUE_QUIET_MS: z.coerce.number().int().min(0).default(5000),
+  COCO_CHAT_ADMISSION_MS: z.coerce.number().int().min(2000).default(20_000),
   COCO_STREAM_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(0),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -59,8 +60,11 @@ export interface Config {
   mongo: { uri: string; embedded: boolean; ferretPort: number };
   redis: { url: string; prefix: string };
   stream: { logTtlSec: number; coalesceMs: number };
-  /** turnsPerRun: continue-as-new after so many turns, once the chat is quiet for continueQuietMs. */
-  chat: { turnsPerRun: number; continueQuietMs: number };
+  /**
+   * turnsPerRun: continue-as-new after so many turns, once the chat is quiet for continueQuietMs.
+   * admissionMs: how long a send waits for a worker to take the turn before it answers 503.
+   */
+  chat: { turnsPerRun: number; continueQuietMs: number; admissionMs: number };
   tools: ToolsConfig;
   temporal: {
     address: string;
@@ -107,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     redis: { url: e.REDIS_URL, prefix: e.COCO_REDIS_PREFIX },
     stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS },
-    chat: { turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN, continueQuietMs: e.COCO_CHAT_CONTINUE_QUIET_MS },
+    chat: { turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN, continueQuietMs: e.COCO_CHAT_CONTINUE_QUIET_MS, admissionMs: e.COCO_CHAT_ADMISSION_MS },
     tools: {
       wikipediaUrl: e.COCO_TOOLS_WIKIPEDIA_URL,
       duckduckgoUrl: e.COCO_TOOLS_DUCKDUCKGO_URL,

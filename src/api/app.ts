@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   const keys = busKeys(deps.config.redis.prefix);
   const touch = (datasourceId: string) => touchDatasource(deps.redis, keys, datasourceId);
   const assistants = assistantCache(models, deps.redis, keys);
-  const chat = new ChatService({ models, assistants, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, continueQuietMs: deps.config.chat.continueQuietMs, logger: deps.logger });
+  const chat = new ChatService({ models, assistants, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, continueQuietMs: deps.config.chat.continueQuietMs, admissionMs: deps.config.chat.admissionMs, logger: deps.logger });
 
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());

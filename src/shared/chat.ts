@@ -57,6 +57,9 @@ export interface Turn extends ReplyRef {
   givenSources?: SourceRef[];
   /** The assistant's history size when the message was sent: the workflow hands the turn that much history. */
   historyNumber?: number;
+  /** When the API sent it (ms since the epoch), and how long it may wait for a worker to take it. */
+  sentAt?: number;
+  admissionMs?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, s
 
 const DEFAULT_TURNS_PER_RUN = 100;
 const DEFAULT_CONTINUE_QUIET_MS = 5000;
+const ADMISSION_MARGIN_MS = 1000;
 const cancelled: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
 const MAX_TEXT = 100_000;
 /**
@@ -102,6 +103,11 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
           throw ApplicationFailure.nonRetryable('a turn needs a message text', 'InvalidTurn');
         }
         if (turn.sessionId !== input.sessionId) throw ApplicationFailure.nonRetryable('the turn belongs to another session', 'InvalidTurn');
+        // The API stops waiting for a worker after admissionMs and answers 503: a turn delivered later (a
+        // worker came back) is refused, a little before that, so the sender is never answered twice.
+        if (turn.sentAt !== undefined && turn.admissionMs !== undefined && Date.now() - turn.sentAt > turn.admissionMs - ADMISSION_MARGIN_MS) {
+          throw ApplicationFailure.nonRetryable('the turn waited too long for a worker', 'TurnExpired');
+        }
       },
     },
   );

@@ -1,6 +1,6 @@
 // Starting, cancelling and closing replies: what every chat endpoint shares. All checks run before
 // anything is stored; if the workflow cannot take the turn, the stored user message is removed again.
-import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { requestCancel } from '../../bus/cancel';
 import { attachReply, detachReply } from '../../bus/ws-attach';
 import type { BusKeys } from '../../bus/keys';
@@ -33,6 +33,7 @@ export interface ChatDeps {
   taskQueue: string;
   turnsPerRun: number;
   continueQuietMs: number;
+  admissionMs: number;
   logger: Logger;
 }
 
@@ -54,6 +55,12 @@ export interface StartTurn {
 function historyNumberOf(assistant: Stored): number | undefined {
   const n = (assistant.chat_settings as { history_message?: { number?: unknown } } | undefined)?.history_message?.number;
   return typeof n === 'number' ? n : undefined;
+}
+
+class NoWorkerError extends HttpError {
+  constructor(ms: number) {
+    super(503, `no worker took the turn within ${ms / 1000}s: the chat workers may be down; the message was not sent`);
+  }
 }
 
 class AssistantNotFoundError extends HttpError {
@@ -147,6 +154,8 @@ export class ChatService {
       ...(t.modelQuery !== undefined && { modelQuery: t.modelQuery }),
       ...(t.givenSources !== undefined && { givenSources: t.givenSources }),
       historyNumber: historyNumberOf(t.assistant),
+      sentAt: Date.now(),
+      admissionMs: this.deps.admissionMs,
     };
     const reopened = t.session.status === 'closed';
     // The turn goes out first: its request is on its way while the message is being written.
@@ -211,11 +220,16 @@ export class ChatService {
       ],
     });
     try {
-      // Most sends go to a running session: a plain update is a little quicker than update-with-start.
-      if (newSession || !(await this.updateRunning(turn))) {
-        await client.workflow.executeUpdateWithStart(sendMessageUpdate, { args: [turn], startWorkflowOperation });
-      }
+      // Bounded: with no worker running, the update would wait for one forever (the workflow refuses the
+      // turn once this is over, see its validator).
+      await this.deps.temporal.connection.withDeadline(turn.sentAt! + this.deps.admissionMs, async () => {
+        // Most sends go to a running session: a plain update is a little quicker than update-with-start.
+        if (newSession || !(await this.updateRunning(turn))) {
+          await client.workflow.executeUpdateWithStart(sendMessageUpdate, { args: [turn], startWorkflowOperation });
+        }
+      });
     } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new NoWorkerError(this.deps.admissionMs);
       // A session that is still closing refuses turns; once its run completes, the next one starts fresh.
       if (!retried && err instanceof WorkflowUpdateFailedError && /closing/.test(String((err.cause as Error)?.message))) {
         await client.workflow.getHandle(workflowIdForSession(turn.sessionId)).result().catch(() => undefined);
