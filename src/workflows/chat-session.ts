@@ -30,7 +30,7 @@ const MAX_TEXT = 100_000;
  */
 const SESSION_V2_PATCH = 'session-v2';
 
-// loadContext only runs in histories from before beginReply (see BEGIN_REPLY_PATCH).
+// loadContext only runs in histories from before beginReply (see SESSION_V2_PATCH).
 const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
