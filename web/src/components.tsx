@@ -75,10 +75,11 @@ export function ListToolbar({ placeholder, onSearch, onRefresh, children }: { pl
   );
 }
 
-/** A table row's Edit and Delete buttons; no Delete where `onDelete` is absent (built-ins). */
-export function RowActions({ onEdit, onDelete }: { onEdit: () => void; onDelete?: () => void }) {
+/** A table row's Edit and Delete buttons (after the row's own, `children`); no Delete where `onDelete` is absent (built-ins). */
+export function RowActions({ onEdit, onDelete, children }: { onEdit: () => void; onDelete?: () => void; children?: ReactNode }) {
   return (
     <Space size={2}>
+      {children}
       <Tooltip title="Edit">
         <Button type="text" size="small" icon={<EditOutlined />} aria-label="Edit" onClick={onEdit} />
       </Tooltip>

@@ -1,13 +1,14 @@
 // Datasources and their documents (coco-api.md §7.2): list, add/edit/delete; a datasource's documents
 // (GET /document/_search?filter=source.id:<id>), add/edit/delete, and upload of .txt/.md files, read in
 // the browser and POSTed to /datasource/:id/_doc.
-import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Col, Drawer, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography, Upload } from 'antd';
+import { useEffect, useState } from 'react';
+import { App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography, Upload } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { ArrowLeftOutlined, DeleteOutlined, EditOutlined, FileTextOutlined, PlusOutlined, ReloadOutlined, UploadOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, FileTextOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { useNavigate, useParams } from 'react-router-dom';
-import { api, errorText, GetEnvelope, search } from '../api';
-import { parseJsonObject } from '../components';
+import { api, errorText, GetEnvelope } from '../api';
+import { ListToolbar, parseJsonObject, RowActions } from '../components';
+import { EditDrawer, useResourceList } from '../resource-list';
 import type { CocoDocument, Datasource } from '../types';
 
 type DsForm = Datasource & { config_text: string };
@@ -20,27 +21,12 @@ export function Datasources() {
 }
 
 function DatasourceList() {
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const navigate = useNavigate();
-  const [query, setQuery] = useState('');
-  const [page, setPage] = useState({ current: 1, size: 10 });
-  const [data, setData] = useState<{ total: number; items: Datasource[] }>({ total: 0, items: [] });
-  const [loading, setLoading] = useState(false);
+  const list = useResourceList<Datasource>('/datasource');
   const [editing, setEditing] = useState<{ id?: string } | null>(null);
   const [serverError, setServerError] = useState('');
   const [form] = Form.useForm<DsForm>();
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setData(await search<Datasource>('/datasource', { query, from: (page.current - 1) * page.size, size: page.size }));
-    } catch (err) {
-      message.error(errorText(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [query, page, message]);
-  useEffect(() => void load(), [load]);
 
   const open = async (d?: Datasource) => {
     setServerError('');
@@ -72,96 +58,47 @@ function DatasourceList() {
       if (editing?.id) await api.put(`/datasource/${editing.id}`, body);
       else await api.post('/datasource/', body);
       setEditing(null);
-      await load();
+      await list.load();
     } catch (err) {
       setServerError(errorText(err));
     }
   };
 
-  const toggle = async (d: Datasource, enabled: boolean) => {
-    try {
-      const { _source } = await api.get<GetEnvelope<Datasource>>(`/datasource/${d.id}`);
-      await api.put(`/datasource/${d.id}`, { ..._source, enabled });
-      setData((x) => ({ ...x, items: x.items.map((i) => (i.id === d.id ? { ...i, enabled } : i)) }));
-    } catch (err) {
-      message.error(errorText(err));
-    }
-  };
-
-  const remove = (d: Datasource) =>
-    modal.confirm({
-      title: `Delete datasource ${d.name}?`,
-      content: 'Its documents are deleted too.',
-      okText: 'Delete',
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await api.del(`/datasource/${d.id}`);
-          await load();
-        } catch (err) {
-          message.error(errorText(err));
-        }
-      },
-    });
-
   const columns: ColumnsType<Datasource> = [
     { title: 'Name', render: (_, d) => <Typography.Link onClick={() => navigate(`/datasource/${d.id}`)}>{d.name}</Typography.Link> },
     { title: 'Connector', render: (_, d) => d.connector?.id || <Typography.Text type="secondary">none</Typography.Text>, responsive: ['sm'] },
     { title: 'Description', dataIndex: 'description', ellipsis: true, responsive: ['md'] },
-    { title: 'Enabled', width: 90, render: (_, d) => <Switch size="small" checked={d.enabled} onChange={(v) => void toggle(d, v)} /> },
+    { title: 'Enabled', width: 90, render: (_, d) => <Switch size="small" checked={d.enabled} onChange={(v) => void list.setEnabled(d, v)} /> },
     {
       title: 'Actions',
       width: 130,
       render: (_, d) => (
-        <Space size={2}>
+        <RowActions onEdit={() => void open(d)} onDelete={() => list.confirmDelete(d, `Delete datasource ${d.name}?`, 'Its documents are deleted too.')}>
           <Tooltip title="Documents">
             <Button type="text" size="small" icon={<FileTextOutlined />} aria-label="Documents" onClick={() => navigate(`/datasource/${d.id}`)} />
           </Tooltip>
-          <Tooltip title="Edit">
-            <Button type="text" size="small" icon={<EditOutlined />} aria-label="Edit" onClick={() => void open(d)} />
-          </Tooltip>
-          <Tooltip title="Delete">
-            <Button type="text" size="small" danger icon={<DeleteOutlined />} aria-label="Delete" onClick={() => remove(d)} />
-          </Tooltip>
-        </Space>
+        </RowActions>
       ),
     },
   ];
 
   return (
     <div>
-      <div className="toolbar">
-        <Input.Search className="grow" placeholder="Search datasources" allowClear onSearch={(v) => { setQuery(v.trim()); setPage((p) => ({ ...p, current: 1 })); }} />
-        <Button icon={<ReloadOutlined />} onClick={() => void load()}>
-          Refresh
-        </Button>
-        <div style={{ flex: 1 }} />
+      <ListToolbar placeholder="Search datasources" onSearch={list.searchFor} onRefresh={() => void list.load()}>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => void open()}>
           Add
         </Button>
-      </div>
+      </ListToolbar>
       <Table<Datasource>
         rowKey="id"
         size="middle"
-        loading={loading}
+        loading={list.loading}
         columns={columns}
-        dataSource={data.items}
+        dataSource={list.data.items}
         scroll={{ x: 'max-content' }}
-        pagination={{ current: page.current, pageSize: page.size, total: data.total, onChange: (current, size) => setPage({ current, size }) }}
+        pagination={list.pagination}
       />
-      <Drawer
-        title={editing?.id ? 'Edit datasource' : 'New datasource'}
-        open={!!editing}
-        onClose={() => setEditing(null)}
-        width={Math.min(560, window.innerWidth)}
-        destroyOnHidden
-        extra={
-          <Button type="primary" onClick={() => void save()}>
-            Save
-          </Button>
-        }
-      >
-        {serverError && <Alert type="error" showIcon message={serverError} style={{ marginBottom: 16 }} />}
+      <EditDrawer title={editing?.id ? 'Edit datasource' : 'New datasource'} open={!!editing} onClose={() => setEditing(null)} width={560} onSave={() => void save()} error={serverError}>
         <Form form={form} layout="vertical">
           <Form.Item name="name" label="Name" rules={[{ required: true, whitespace: true }]}>
             <Input />
@@ -203,7 +140,7 @@ function DatasourceList() {
             </Form.Item>
           </Space>
         </Form>
-      </Drawer>
+      </EditDrawer>
     </div>
   );
 }
@@ -211,13 +148,10 @@ function DatasourceList() {
 const blankDoc = (): CocoDocument => ({ type: '', category: '', title: '', summary: '', content: '', url: '', size: 0, tags: [] });
 
 function Documents({ datasourceId }: { datasourceId: string }) {
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const navigate = useNavigate();
   const [ds, setDs] = useState<Datasource>();
-  const [query, setQuery] = useState('');
-  const [page, setPage] = useState({ current: 1, size: 10 });
-  const [data, setData] = useState<{ total: number; items: CocoDocument[] }>({ total: 0, items: [] });
-  const [loading, setLoading] = useState(false);
+  const list = useResourceList<CocoDocument>('/document', `source.id:${datasourceId}`);
   const [editing, setEditing] = useState<{ id?: string } | null>(null);
   const [serverError, setServerError] = useState('');
   const [form] = Form.useForm<CocoDocument>();
@@ -228,18 +162,6 @@ function Documents({ datasourceId }: { datasourceId: string }) {
       .then((r) => setDs(r._source))
       .catch((err) => message.error(errorText(err)));
   }, [datasourceId, message]);
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setData(await search<CocoDocument>('/document', { query, filter: `source.id:${datasourceId}`, from: (page.current - 1) * page.size, size: page.size }));
-    } catch (err) {
-      message.error(errorText(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [query, page, datasourceId, message]);
-  useEffect(() => void load(), [load]);
 
   const open = async (d?: CocoDocument) => {
     setServerError('');
@@ -272,7 +194,7 @@ function Documents({ datasourceId }: { datasourceId: string }) {
       if (editing?.id) await api.put(`/document/${editing.id}`, v);
       else await api.post(`/datasource/${datasourceId}/_doc`, v);
       setEditing(null);
-      await load();
+      await list.load();
     } catch (err) {
       setServerError(errorText(err));
     }
@@ -297,26 +219,11 @@ function Documents({ datasourceId }: { datasourceId: string }) {
         metadata: { filename: file.name },
       });
       message.success(`Uploaded ${file.name}`);
-      await load();
+      await list.load();
     } catch (err) {
       message.error(`${file.name}: ${errorText(err)}`);
     }
   };
-
-  const remove = (d: CocoDocument) =>
-    modal.confirm({
-      title: `Delete document ${d.title}?`,
-      okText: 'Delete',
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await api.del(`/document/${d.id}`);
-          await load();
-        } catch (err) {
-          message.error(errorText(err));
-        }
-      },
-    });
 
   const columns: ColumnsType<CocoDocument> = [
     { title: 'Title', dataIndex: 'title', ellipsis: true },
@@ -327,12 +234,7 @@ function Documents({ datasourceId }: { datasourceId: string }) {
     {
       title: 'Actions',
       width: 90,
-      render: (_, d) => (
-        <Space size={2}>
-          <Button type="text" size="small" icon={<EditOutlined />} aria-label="Edit" onClick={() => void open(d)} />
-          <Button type="text" size="small" danger icon={<DeleteOutlined />} aria-label="Delete" onClick={() => remove(d)} />
-        </Space>
-      ),
+      render: (_, d) => <RowActions onEdit={() => void open(d)} onDelete={() => list.confirmDelete(d, `Delete document ${d.title}?`)} />,
     },
   ];
 
@@ -348,12 +250,7 @@ function Documents({ datasourceId }: { datasourceId: string }) {
         {ds && (ds.enabled ? <Tag color="green">enabled</Tag> : <Tag>disabled</Tag>)}
       </Space>
       <Card size="small">
-        <div className="toolbar">
-          <Input.Search className="grow" placeholder="Search documents" allowClear onSearch={(v) => { setQuery(v.trim()); setPage((p) => ({ ...p, current: 1 })); }} />
-          <Button icon={<ReloadOutlined />} onClick={() => void load()}>
-            Refresh
-          </Button>
-          <div style={{ flex: 1 }} />
+        <ListToolbar placeholder="Search documents" onSearch={list.searchFor} onRefresh={() => void list.load()}>
           <Upload
             accept=".txt,.md,.markdown,text/plain,text/markdown"
             multiple
@@ -368,30 +265,18 @@ function Documents({ datasourceId }: { datasourceId: string }) {
           <Button type="primary" icon={<PlusOutlined />} onClick={() => void open()}>
             Add document
           </Button>
-        </div>
+        </ListToolbar>
         <Table<CocoDocument>
           rowKey="id"
           size="middle"
-          loading={loading}
+          loading={list.loading}
           columns={columns}
-          dataSource={data.items}
+          dataSource={list.data.items}
           scroll={{ x: 'max-content' }}
-          pagination={{ current: page.current, pageSize: page.size, total: data.total, onChange: (current, size) => setPage({ current, size }) }}
+          pagination={list.pagination}
         />
       </Card>
-      <Drawer
-        title={editing?.id ? 'Edit document' : 'New document'}
-        open={!!editing}
-        onClose={() => setEditing(null)}
-        width={Math.min(720, window.innerWidth)}
-        destroyOnHidden
-        extra={
-          <Button type="primary" onClick={() => void save()}>
-            Save
-          </Button>
-        }
-      >
-        {serverError && <Alert type="error" showIcon message={serverError} style={{ marginBottom: 16 }} />}
+      <EditDrawer title={editing?.id ? 'Edit document' : 'New document'} open={!!editing} onClose={() => setEditing(null)} width={720} onSave={() => void save()} error={serverError}>
         <Form form={form} layout="vertical">
           <Form.Item name="title" label="Title" rules={[{ required: true, whitespace: true }]}>
             <Input />
@@ -426,7 +311,7 @@ function Documents({ datasourceId }: { datasourceId: string }) {
             <Input.TextArea autoSize={{ minRows: 6, maxRows: 20 }} />
           </Form.Item>
         </Form>
-      </Drawer>
+      </EditDrawer>
     </div>
   );
 }

@@ -1,11 +1,12 @@
 // MCP servers (coco-api.md §7.3): stdio {command, args, env} or sse / streamable_http {url}. Args and
 // env are edited one per line; env values come back masked and are kept when sent back unchanged.
-import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Col, Drawer, Form, Input, Row, Select, Switch, Table, Tag } from 'antd';
+import { useState } from 'react';
+import { App, Button, Col, Form, Input, Row, Select, Switch, Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { PlusOutlined } from '@ant-design/icons';
-import { api, errorText, GetEnvelope, search } from '../api';
+import { api, errorText, GetEnvelope } from '../api';
 import { httpUrlRule, lines, ListToolbar, RowActions } from '../components';
+import { EditDrawer, useResourceList } from '../resource-list';
 import type { McpServer, McpType } from '../types';
 
 type McpForm = Omit<McpServer, 'config'> & { command?: string; args_text?: string; env_text?: string; url?: string };
@@ -26,27 +27,12 @@ function toBody(v: McpForm): McpServer {
 }
 
 export function McpServers() {
-  const { message, modal } = App.useApp();
-  const [query, setQuery] = useState('');
-  const [page, setPage] = useState({ current: 1, size: 10 });
-  const [data, setData] = useState<{ total: number; items: McpServer[] }>({ total: 0, items: [] });
-  const [loading, setLoading] = useState(false);
+  const { message } = App.useApp();
+  const list = useResourceList<McpServer>('/mcp_server');
   const [editing, setEditing] = useState<{ id?: string } | null>(null);
   const [serverError, setServerError] = useState('');
   const [form] = Form.useForm<McpForm>();
   const type = Form.useWatch('type', form) as McpType | undefined;
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setData(await search<McpServer>('/mcp_server', { query, from: (page.current - 1) * page.size, size: page.size }));
-    } catch (err) {
-      message.error(errorText(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [query, page, message]);
-  useEffect(() => void load(), [load]);
 
   const open = async (s?: McpServer) => {
     setServerError('');
@@ -87,54 +73,29 @@ export function McpServers() {
       if (editing?.id) await api.put(`/mcp_server/${editing.id}`, body);
       else await api.post('/mcp_server/', body);
       setEditing(null);
-      await load();
+      await list.load();
     } catch (err) {
       setServerError(errorText(err));
     }
   };
 
-  const toggle = async (s: McpServer, enabled: boolean) => {
-    try {
-      const { _source } = await api.get<GetEnvelope<McpServer>>(`/mcp_server/${s.id}`);
-      await api.put(`/mcp_server/${s.id}`, { ..._source, enabled });
-      setData((d) => ({ ...d, items: d.items.map((x) => (x.id === s.id ? { ...x, enabled } : x)) }));
-    } catch (err) {
-      message.error(errorText(err));
-    }
-  };
-
-  const remove = (s: McpServer) =>
-    modal.confirm({
-      title: `Delete MCP server ${s.name}?`,
-      okText: 'Delete',
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await api.del(`/mcp_server/${s.id}`);
-          await load();
-        } catch (err) {
-          message.error(errorText(err));
-        }
-      },
-    });
-
   const columns: ColumnsType<McpServer> = [
     { title: 'Name', dataIndex: 'name' },
     { title: 'Type', dataIndex: 'type', width: 140, render: (t: string) => <Tag>{t}</Tag> },
     { title: 'Description', dataIndex: 'description', ellipsis: true, responsive: ['md'] },
-    { title: 'Enabled', width: 90, render: (_, s) => <Switch size="small" checked={s.enabled} onChange={(v) => void toggle(s, v)} /> },
+    { title: 'Enabled', width: 90, render: (_, s) => <Switch size="small" checked={s.enabled} onChange={(v) => void list.setEnabled(s, v)} /> },
     {
       title: 'Actions',
       width: 100,
       render: (_, s) => (
-        <RowActions onEdit={() => void open(s)} onDelete={() => remove(s)} />
+        <RowActions onEdit={() => void open(s)} onDelete={() => list.confirmDelete(s, `Delete MCP server ${s.name}?`)} />
       ),
     },
   ];
 
   return (
     <div>
-      <ListToolbar placeholder="Search MCP servers" onSearch={(q) => { setQuery(q); setPage((p) => ({ ...p, current: 1 })); }} onRefresh={() => void load()}>
+      <ListToolbar placeholder="Search MCP servers" onSearch={list.searchFor} onRefresh={() => void list.load()}>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => void open()}>
           Add
         </Button>
@@ -142,25 +103,13 @@ export function McpServers() {
       <Table<McpServer>
         rowKey="id"
         size="middle"
-        loading={loading}
+        loading={list.loading}
         columns={columns}
-        dataSource={data.items}
+        dataSource={list.data.items}
         scroll={{ x: 'max-content' }}
-        pagination={{ current: page.current, pageSize: page.size, total: data.total, onChange: (current, size) => setPage({ current, size }) }}
+        pagination={list.pagination}
       />
-      <Drawer
-        title={editing?.id ? 'Edit MCP server' : 'New MCP server'}
-        open={!!editing}
-        onClose={() => setEditing(null)}
-        width={Math.min(600, window.innerWidth)}
-        destroyOnHidden
-        extra={
-          <Button type="primary" onClick={() => void save()}>
-            Save
-          </Button>
-        }
-      >
-        {serverError && <Alert type="error" showIcon message={serverError} style={{ marginBottom: 16 }} />}
+      <EditDrawer title={editing?.id ? 'Edit MCP server' : 'New MCP server'} open={!!editing} onClose={() => setEditing(null)} width={600} onSave={() => void save()} error={serverError}>
         <Form form={form} layout="vertical">
           <Row gutter={12}>
             <Col xs={24} md={14}>
@@ -230,7 +179,7 @@ export function McpServers() {
             </Col>
           </Row>
         </Form>
-      </Drawer>
+      </EditDrawer>
     </div>
   );
 }

@@ -1,11 +1,12 @@
 // Model providers (coco-api.md §7.1). The API key is written, never shown: the server masks it on GET
 // and drops it from search hits; saving without a new key keeps the stored one.
-import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Checkbox, Col, Drawer, Form, Input, Row, Select, Space, Switch, Table, Tag } from 'antd';
+import { useState } from 'react';
+import { App, Button, Checkbox, Col, Form, Input, Row, Select, Space, Switch, Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
-import { api, errorText, GetEnvelope, search } from '../api';
+import { api, errorText, GetEnvelope } from '../api';
 import { httpUrlRule, ListToolbar, RowActions } from '../components';
+import { EditDrawer, useResourceList } from '../resource-list';
 import type { ModelProvider } from '../types';
 
 type ProviderForm = Omit<ModelProvider, 'api_key'> & { api_key_new?: string; clear_key?: boolean };
@@ -13,27 +14,12 @@ type ProviderForm = Omit<ModelProvider, 'api_key'> & { api_key_new?: string; cle
 const blank = (): ProviderForm => ({ name: '', description: '', icon: '', website: '', api_type: 'openai', base_url: '', models: [], enabled: true });
 
 export function Providers() {
-  const { message, modal } = App.useApp();
-  const [query, setQuery] = useState('');
-  const [page, setPage] = useState({ current: 1, size: 10 });
-  const [data, setData] = useState<{ total: number; items: ModelProvider[] }>({ total: 0, items: [] });
-  const [loading, setLoading] = useState(false);
+  const { message } = App.useApp();
+  const list = useResourceList<ModelProvider>('/model_provider');
   const [editing, setEditing] = useState<{ id?: string; hasKey: boolean; builtin?: boolean } | null>(null);
   const [serverError, setServerError] = useState('');
   const [saving, setSaving] = useState(false);
   const [form] = Form.useForm<ProviderForm>();
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setData(await search<ModelProvider>('/model_provider', { query, from: (page.current - 1) * page.size, size: page.size }));
-    } catch (err) {
-      message.error(errorText(err));
-    } finally {
-      setLoading(false);
-    }
-  }, [query, page, message]);
-  useEffect(() => void load(), [load]);
 
   const open = async (p?: ModelProvider) => {
     setServerError('');
@@ -72,7 +58,7 @@ export function Providers() {
       else await api.post('/model_provider/', body);
       message.success(`Saved ${body.name}`);
       setEditing(null);
-      await load();
+      await list.load();
     } catch (err) {
       setServerError(errorText(err));
     } finally {
@@ -80,39 +66,16 @@ export function Providers() {
     }
   };
 
-  const toggle = async (p: ModelProvider, enabled: boolean) => {
-    try {
-      const { _source } = await api.get<GetEnvelope<ModelProvider>>(`/model_provider/${p.id}`);
-      const { api_key: _masked, ...rest } = _source; // omitted: the stored key is kept
-      await api.put(`/model_provider/${p.id}`, { ...rest, enabled });
-      setData((d) => ({ ...d, items: d.items.map((x) => (x.id === p.id ? { ...x, enabled } : x)) }));
-    } catch (err) {
-      message.error(errorText(err));
-    }
-  };
-
-  const remove = (p: ModelProvider) =>
-    modal.confirm({
-      title: `Delete model provider ${p.name}?`,
-      content: 'Assistants that use it will have no answering model.',
-      okText: 'Delete',
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await api.del(`/model_provider/${p.id}`);
-          await load();
-        } catch (err) {
-          message.error(errorText(err));
-        }
-      },
-    });
+  // The masked key is left out of the PUT, so the stored one is kept.
+  const withoutKey = ({ api_key: _masked, ...rest }: ModelProvider) => rest;
+  const remove = (p: ModelProvider) => list.confirmDelete(p, `Delete model provider ${p.name}?`, 'Assistants that use it will have no answering model.');
 
   const columns: ColumnsType<ModelProvider> = [
     { title: 'Name', render: (_, p) => <Space>{p.name}{p.builtin && <Tag>Built-in</Tag>}</Space> },
     { title: 'API type', dataIndex: 'api_type', width: 100, responsive: ['sm'] },
     { title: 'Base URL', dataIndex: 'base_url', ellipsis: true, responsive: ['md'] },
     { title: 'Models', render: (_, p) => (p.models ?? []).map((m) => <Tag key={m.name}>{m.name}</Tag>), responsive: ['lg'] },
-    { title: 'Enabled', width: 90, render: (_, p) => <Switch size="small" checked={p.enabled} onChange={(v) => void toggle(p, v)} /> },
+    { title: 'Enabled', width: 90, render: (_, p) => <Switch size="small" checked={p.enabled} onChange={(v) => void list.setEnabled(p, v, withoutKey)} /> },
     {
       title: 'Actions',
       width: 100,
@@ -124,7 +87,7 @@ export function Providers() {
 
   return (
     <div>
-      <ListToolbar placeholder="Search providers" onSearch={(q) => { setQuery(q); setPage((p) => ({ ...p, current: 1 })); }} onRefresh={() => void load()}>
+      <ListToolbar placeholder="Search providers" onSearch={list.searchFor} onRefresh={() => void list.load()}>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => void open()}>
           Add
         </Button>
@@ -132,25 +95,13 @@ export function Providers() {
       <Table<ModelProvider>
         rowKey="id"
         size="middle"
-        loading={loading}
+        loading={list.loading}
         columns={columns}
-        dataSource={data.items}
+        dataSource={list.data.items}
         scroll={{ x: 'max-content' }}
-        pagination={{ current: page.current, pageSize: page.size, total: data.total, onChange: (current, size) => setPage({ current, size }) }}
+        pagination={list.pagination}
       />
-      <Drawer
-        title={editing?.id ? 'Edit model provider' : 'New model provider'}
-        open={!!editing}
-        onClose={() => setEditing(null)}
-        width={Math.min(640, window.innerWidth)}
-        destroyOnHidden
-        extra={
-          <Button type="primary" loading={saving} onClick={() => void save()}>
-            Save
-          </Button>
-        }
-      >
-        {serverError && <Alert type="error" showIcon message={serverError} style={{ marginBottom: 16 }} />}
+      <EditDrawer title={editing?.id ? 'Edit model provider' : 'New model provider'} open={!!editing} onClose={() => setEditing(null)} width={640} onSave={() => void save()} saving={saving} error={serverError}>
         <Form form={form} layout="vertical">
           <Row gutter={12}>
             <Col xs={24} md={12}>
@@ -224,7 +175,7 @@ export function Providers() {
             )}
           </Form.List>
         </Form>
-      </Drawer>
+      </EditDrawer>
     </div>
   );
 }
