@@ -66,8 +66,16 @@ export function useResourceList<T extends Item>(resource: string, filter?: strin
       },
     });
 
-  const pagination = { current: page.current, pageSize: page.size, total: data.total, onChange: (current: number, size: number) => setPage({ current, size }) };
-  return { data, loading, load, searchFor, setEnabled, confirmDelete, pagination };
+  /** The list's Table props (all but the columns). */
+  const table = {
+    rowKey: 'id',
+    size: 'middle' as const,
+    loading,
+    dataSource: data.items,
+    scroll: { x: 'max-content' as const },
+    pagination: { current: page.current, pageSize: page.size, total: data.total, onChange: (current: number, size: number) => setPage({ current, size }) },
+  };
+  return { load, searchFor, setEnabled, confirmDelete, table };
 }
 
 /** The side drawer that edits one item: Save at the top, the server's refusal above the form. */

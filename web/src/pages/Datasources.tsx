@@ -89,15 +89,7 @@ function DatasourceList() {
           Add
         </Button>
       </ListToolbar>
-      <Table<Datasource>
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
-        columns={columns}
-        dataSource={list.data.items}
-        scroll={{ x: 'max-content' }}
-        pagination={list.pagination}
-      />
+      <Table<Datasource> {...list.table} columns={columns} />
       <EditDrawer title={editing?.id ? 'Edit datasource' : 'New datasource'} open={!!editing} onClose={() => setEditing(null)} width={560} onSave={() => void save()} error={serverError}>
         <Form form={form} layout="vertical">
           <Form.Item name="name" label="Name" rules={[{ required: true, whitespace: true }]}>
@@ -266,15 +258,7 @@ function Documents({ datasourceId }: { datasourceId: string }) {
             Add document
           </Button>
         </ListToolbar>
-        <Table<CocoDocument>
-          rowKey="id"
-          size="middle"
-          loading={list.loading}
-          columns={columns}
-          dataSource={list.data.items}
-          scroll={{ x: 'max-content' }}
-          pagination={list.pagination}
-        />
+        <Table<CocoDocument> {...list.table} columns={columns} />
       </Card>
       <EditDrawer title={editing?.id ? 'Edit document' : 'New document'} open={!!editing} onClose={() => setEditing(null)} width={720} onSave={() => void save()} error={serverError}>
         <Form form={form} layout="vertical">

@@ -100,15 +100,7 @@ export function McpServers() {
           Add
         </Button>
       </ListToolbar>
-      <Table<McpServer>
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
-        columns={columns}
-        dataSource={list.data.items}
-        scroll={{ x: 'max-content' }}
-        pagination={list.pagination}
-      />
+      <Table<McpServer> {...list.table} columns={columns} />
       <EditDrawer title={editing?.id ? 'Edit MCP server' : 'New MCP server'} open={!!editing} onClose={() => setEditing(null)} width={600} onSave={() => void save()} error={serverError}>
         <Form form={form} layout="vertical">
           <Row gutter={12}>

@@ -92,15 +92,7 @@ export function Providers() {
           Add
         </Button>
       </ListToolbar>
-      <Table<ModelProvider>
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
-        columns={columns}
-        dataSource={list.data.items}
-        scroll={{ x: 'max-content' }}
-        pagination={list.pagination}
-      />
+      <Table<ModelProvider> {...list.table} columns={columns} />
       <EditDrawer title={editing?.id ? 'Edit model provider' : 'New model provider'} open={!!editing} onClose={() => setEditing(null)} width={640} onSave={() => void save()} saving={saving} error={serverError}>
         <Form form={form} layout="vertical">
           <Row gutter={12}>
