@@ -146,11 +146,12 @@ export function createContextLoader(deps: ChatActivityDeps) {
   }
 
   /**
-   * Everything a turn's steps need. The assistant comes with the turn (as it was when the message was
-   * sent), the history with the workflow's conversation; the rest is read in one parallel round.
+   * Everything a turn's steps need. The assistant is the version the API checked when the message was
+   * sent (a cached copy at that version needs no Redis read), the history comes with the workflow's
+   * conversation; the rest is read in one parallel round.
    */
   async function load(turn: Turn, conversation?: Conversation): Promise<LoadedContext> {
-    const stored = await deps.assistants.get(turn.assistantId);
+    const stored = await deps.assistants.get(turn.assistantId, turn.assistantVersion);
     if (!stored) throw permanent(`assistant [${turn.assistantId}] is not found`);
     const a = presentAssistant(stored) as unknown as AssistantView;
     if (!a.enabled) throw permanent(`assistant [${turn.assistantId}] is not enabled`);

@@ -55,6 +55,8 @@ export interface Turn extends ReplyRef {
   modelQuery?: string;
   /** Search results given with the question (AI overview): saved as the reply's fetch_source detail. */
   givenSources?: SourceRef[];
+  /** The assistant's version (its cache key in Redis) when the API checked it: a worker holding that version uses it as is. */
+  assistantVersion?: string;
   /** The assistant's history size when the message was sent: the workflow hands the turn that much history. */
   historyNumber?: number;
   /** When the API sent it (ms since the epoch), and how long it may wait for a worker to take it. */

@@ -1,5 +1,6 @@
 // The session workflow's lifecycle: continue-as-new keeps long chats going, state is queryable.
 import { Worker } from '@temporalio/worker';
+import { busKeys } from '../../src/bus/keys';
 import { workflowIdForSession } from '../../src/shared/chat';
 import { stateQuery } from '../../src/workflows/definitions';
 import { ChatEnv, endReason, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
@@ -85,6 +86,10 @@ describe('the way to the first token', () => {
     const turnsGiven = await firstInputs(lines[0]._id);
     expect(turnsGiven.beginReply).toMatchObject({ text: 'just answer', historyNumber: 5 });
     expect(turnsGiven.beginReply).not.toHaveProperty('assistant');
+    // It names the assistant version the API checked, so the worker's cached copy at it needs no Redis read.
+    const { redis, config } = env.api.server.deps;
+    const version = (await redis.get(busKeys(config.redis.prefix).assistantVersion(String(turnsGiven.beginReply?.assistantId)))) ?? 'none';
+    expect(turnsGiven.beginReply).toMatchObject({ assistantId: 'default', assistantVersion: version });
   });
 
   it('history comes from the workflow, across continue-as-new; a restarted run reads it once, then keeps it', async () => {

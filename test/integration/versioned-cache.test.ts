@@ -61,3 +61,28 @@ it('does not cache absence, re-reads entries past their age, and evicts the leas
   await cache.get('y');
   expect(s.reads).toEqual(['y']);
 });
+
+it('trusts a version the caller already read: a fresh entry at it is served without asking Redis', async () => {
+  const s = store();
+  s.data.set('k', 'v1');
+  const api = new VersionedCache(redis, key, s.read);
+  const worker = new VersionedCache(redis, key, s.read);
+  await bumpVersion(redis, key('k'));
+  const checked = await api.getVersioned('k');
+  expect(checked).toEqual({ value: 'v1', version: await redis.get(key('k')) });
+  expect(await worker.get('k', checked.version)).toBe('v1'); // first time: not cached, read
+  s.reads.length = 0;
+
+  // The version moves on in Redis, but the caller checked the object at the old one: that copy is used
+  // (asking Redis would have seen the new version and read again).
+  s.data.set('k', 'v2');
+  await bumpVersion(redis, key('k'));
+  expect(await worker.get('k', checked.version)).toBe('v1');
+  expect(s.reads).toEqual([]);
+
+  // A caller that checked the newer version gets the newer object.
+  const newer = await api.getVersioned('k');
+  expect(newer.value).toBe('v2');
+  expect(await worker.get('k', newer.version)).toBe('v2');
+  expect(s.reads).toEqual(['k', 'k']);
+});

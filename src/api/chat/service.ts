@@ -37,10 +37,16 @@ export interface ChatDeps {
   logger: Logger;
 }
 
+/** An assistant that passed a turn's checks, and the version it was read at (workers then trust their copy at it). */
+export interface CheckedAssistant {
+  doc: Stored;
+  version: string;
+}
+
 export interface StartTurn {
   user: User;
   session: Stored;
-  assistant: Stored;
+  assistant: CheckedAssistant;
   text: string;
   attachments: string[];
   params: TurnParams;
@@ -83,9 +89,9 @@ export class ChatService {
   }
 
   /** The checks a turn needs before anything is stored: the assistant can answer, the socket is there. */
-  async checkTurn(assistantId: string, wsId: string | undefined, wsRequired: boolean): Promise<Stored> {
-    const [assistant, wsKnown] = await Promise.all([
-      this.deps.assistants.get(assistantId),
+  async checkTurn(assistantId: string, wsId: string | undefined, wsRequired: boolean): Promise<CheckedAssistant> {
+    const [{ value: assistant, version }, wsKnown] = await Promise.all([
+      this.deps.assistants.getVersioned(assistantId),
       wsId ? this.deps.redis.exists(this.deps.keys.wsKey(wsId)) : Promise.resolve(1),
     ]);
     if (!assistant) throw new AssistantNotFoundError(assistantId);
@@ -100,7 +106,7 @@ export class ChatService {
     if (wsId && !wsKnown) {
       throw new BadRequestError(`websocket session [${wsId}] is not connected`);
     }
-    return assistant;
+    return { doc: assistant, version };
   }
 
   async loadOwnSession(id: string, user: User, shape: 'result' | 'found' = 'result'): Promise<Stored> {
@@ -147,25 +153,26 @@ export class ChatService {
       sessionId: t.session._id,
       replyId,
       userMessageId: newId(),
-      assistantId: t.assistant._id,
+      assistantId: t.assistant.doc._id,
+      assistantVersion: t.assistant.version,
       ownerId: t.user.id,
       text: t.text,
       params: t.params,
       ...(t.modelQuery !== undefined && { modelQuery: t.modelQuery }),
       ...(t.givenSources !== undefined && { givenSources: t.givenSources }),
-      historyNumber: historyNumberOf(t.assistant),
+      historyNumber: historyNumberOf(t.assistant.doc),
       sentAt: Date.now(),
       admissionMs: this.deps.admissionMs,
     };
     const reopened = t.session.status === 'closed';
     // The turn goes out first: its request is on its way while the message is being written.
     const [sent, saved] = await Promise.allSettled([
-      this.sendTurn(turn, t.assistant, t.newSession === true),
+      this.sendTurn(turn, t.assistant.doc, t.newSession === true),
       models.ChatMessage.create({
         _id: turn.userMessageId,
         type: 'user',
         session_id: t.session._id,
-        assistant_id: t.assistant._id,
+        assistant_id: t.assistant.doc._id,
         message: t.text,
         attachments: t.attachments,
         owner_id: t.user.id,
