@@ -1,7 +1,7 @@
 // The answer and finalize steps of a reply, and the durable repeat of a cancel.
 import { activityInfo, Context } from '@temporalio/activity';
 import { EarlyWatch, requestCancel } from '../bus/cancel';
-import type { AnswerInputs, AnswerResult, Conversation, HistoryEntry, MessageChunk, ReplyDetail, ReplyEndReason, Turn, TurnContext } from '../shared/chat';
+import type { AnswerInputs, AnswerResult, Conversation, HistoryEntry, MessageChunk, ReplyDetail, ReplyEndReason, ReplyRef, Turn, TurnContext } from '../shared/chat';
 import { historyEntry, historyText } from '../shared/history';
 import { needsSteps } from '../shared/pipeline';
 import { renderTemplate } from '../shared/template';
@@ -195,6 +195,15 @@ export function createChatActivities(deps: ChatActivityDeps) {
       }
       deps.logger.info({ session_id: turn.sessionId, reply_id: turn.replyId, reason }, 'reply finished');
       return { lastSeq: publisher.lastSeq, entry: historyEntry(turn.replyId, 'assistant', errorMessage ?? text) };
+    },
+
+    /**
+     * Removes what a withdrawn turn left (the API took it back as its user message could not be saved):
+     * the reply finalize saved, and the user message in case its write did land after all.
+     */
+    async discardReply(ref: ReplyRef): Promise<void> {
+      await models.ChatMessage.deleteMany({ session_id: ref.sessionId, _id: { $in: [ref.replyId, ref.userMessageId] } });
+      deps.logger.info({ session_id: ref.sessionId, reply_id: ref.replyId }, 'withdrawn turn discarded');
     },
 
     /** The workflow's durable repeat of a cancel (the API sends the same notice first). */

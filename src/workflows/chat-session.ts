@@ -14,10 +14,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AnswerInputs, AnswerResult, ChatSessionInput, ChatSessionState, QueryIntent, ReplyDetail, Turn, TurnContext } from '../shared/chat';
+import type { AnswerInputs, AnswerResult, ChatSessionInput, ChatSessionState, QueryIntent, ReplyDetail, ReplyRef, Turn, TurnContext } from '../shared/chat';
 import type { ToolCallRecord, ToolMessage } from '../shared/tools';
 import { ConversationWindow } from './conversation';
-import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, stateQuery } from './definitions';
+import { ASSISTANT_ID_ATTRIBUTE, cancelSignal, closeSignal, sendMessageUpdate, stateQuery, withdrawSignal } from './definitions';
 
 const DEFAULT_TURNS_PER_RUN = 100;
 const DEFAULT_CONTINUE_QUIET_MS = 5000;
@@ -31,7 +31,7 @@ const MAX_TEXT = 100_000;
 const SESSION_V2_PATCH = 'session-v2';
 
 // loadContext only runs in histories from before beginReply (see SESSION_V2_PATCH).
-const { loadContext, finalize, notifyCancel, publishGivenSources } = proxyActivities<Activities>({
+const { loadContext, finalize, notifyCancel, publishGivenSources, discardReply } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
 });
@@ -82,6 +82,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   // What has been said, so a turn's history needs no database read.
   const conversation = new ConversationWindow(input.conversation);
   let assistantAttribute = input.assistantId;
+  // Turns the API took back after this workflow took them: each is discarded once it is over.
+  const withdrawn: ReplyRef[] = [];
 
   const state = (): ChatSessionState => ({
     status: closing ? 'closing' : current ? 'replying' : 'idle',
@@ -125,6 +127,24 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     cancelCurrent();
   });
   setHandler(stateQuery, state);
+  setHandler(withdrawSignal, (ref) => {
+    const queued = queue.findIndex((t) => t.replyId === ref.replyId);
+    if (queued >= 0) {
+      queue.splice(queued, 1); // not started: nothing to undo
+      return;
+    }
+    withdrawn.push(ref);
+    if (current?.replyId === ref.replyId) cancelCurrent();
+  });
+
+  /** Removes what withdrawn turns left: their saved messages, and their place in the conversation. */
+  async function discardWithdrawn() {
+    while (withdrawn.length > 0) {
+      const ref = withdrawn.shift()!;
+      await discardReply(ref);
+      conversation.forget([ref.userMessageId, ref.replyId]);
+    }
+  }
 
   /** The pipeline (coco-api.md §5.4): [intent] → [retrieve] → [pick → deep read] → answer → finalize. */
   async function runTurn(turn: Turn, v2: boolean): Promise<(() => Promise<void>) | undefined> {
@@ -245,8 +265,12 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   }
 
   for (;;) {
-    const woke = await condition(() => queue.length > 0 || closing, keepaliveMs);
+    const woke = await condition(() => queue.length > 0 || closing || withdrawn.length > 0, keepaliveMs);
     if (!woke) break; // idle for the keepalive: done until the next send
+    if (withdrawn.length > 0) {
+      await discardWithdrawn();
+      continue;
+    }
     const turn = queue.shift();
     if (!turn) break; // closing with nothing queued
     current = turn;
@@ -260,7 +284,8 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
       followUp = await runTurn(turn, v2);
     }
     current = null;
-    // Follow-ups run beside the next turn; they only have to end before this run does.
+    // Follow-ups run beside the next turn; they only have to end before this run does. A withdrawn turn has none.
+    if (withdrawn.some((w) => w.replyId === turn.replyId)) followUp = undefined;
     if (followUp) followUpChain = followUpChain.then(followUp);
     turnsDone++;
     turnsThisRun++;
@@ -270,6 +295,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
       if (v2 && !workflowInfo().continueAsNewSuggested && quietMs > 0 && (await condition(() => queue.length > 0 || closing, quietMs))) continue;
       await followUpChain;
       await condition(allHandlersFinished);
+      await discardWithdrawn();
       // A turn sent while the follow-ups ended is answered in this run: the queue does not carry over.
       if (!v2 || (queue.length === 0 && !closing)) {
         await continueAsNew<typeof chatSession>({ ...input, keepaliveMs, turnsDone, conversation: conversation.current, assistantId: assistantAttribute });
@@ -278,5 +304,6 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
   }
   await followUpChain;
   await condition(allHandlersFinished);
+  await discardWithdrawn();
   return state();
 }

@@ -67,6 +67,11 @@ export class ConversationWindow {
     return length > threshold;
   }
 
+  /** Messages that no longer exist (a withdrawn turn's) leave the window. */
+  forget(ids: string[]) {
+    if (this.known) this.known.entries = this.known.entries.filter((e) => !e.id || !ids.includes(e.id));
+  }
+
   /** A new summary covers the messages up to `untilId`: they leave the window. */
   summarised(summary: string, untilId: string) {
     if (!this.known) return;

@@ -1,12 +1,14 @@
 // The chat-session workflow's messages and search attributes. Pure definitions: the API imports them too.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CancelRequest, ChatSessionState, Turn } from '../shared/chat';
+import type { CancelRequest, ChatSessionState, ReplyRef, Turn } from '../shared/chat';
 
 /** Queues a turn; answers with the reply's message id as soon as the turn is accepted. */
 export const sendMessageUpdate = defineUpdate<{ replyId: string }, [Turn]>('sendMessage');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 export const closeSignal = defineSignal('close');
+/** The API took a turn back (its user message could not be saved): nothing of it may remain. */
+export const withdrawSignal = defineSignal<[ReplyRef]>('withdraw');
 export const stateQuery = defineQuery<ChatSessionState>('state');
 
 /** Registered on the dev server by the stack script (--search-attribute); operators filter chats by them. */

@@ -79,3 +79,11 @@ test('seeding leaves out messages of later turns that the history read already s
   w.addTurn('b2', 'two', reply('b3', 'b'), loaded(read, true));
   expect(w.current!.entries.map((e) => e.id)).toEqual(['a1', 'a2', 'b2', 'b3']);
 });
+
+test('a withdrawn turn is forgotten: its messages leave the window, the others stay in order', () => {
+  const w = new ConversationWindow({ entries: [], summary: 'S', complete: true });
+  for (let i = 1; i <= 3; i++) w.addTurn(`u${i}`, `q${i}`, reply(`r${i}`, `a${i}`));
+  w.forget(['u2', 'r2']);
+  expect(w.current).toEqual({ entries: [{ id: 'u1', role: 'user', text: 'q1' }, reply('r1', 'a1'), { id: 'u3', role: 'user', text: 'q3' }, reply('r3', 'a3')], summary: 'S', complete: true });
+  new ConversationWindow().forget(['u1']); // nothing known: nothing to forget
+});

@@ -18,6 +18,7 @@ import {
   closeSignal,
   SESSION_ID_ATTRIBUTE,
   sendMessageUpdate,
+  withdrawSignal,
 } from '../../workflows/definitions';
 import type { User } from '../context';
 import { BadRequestError, HttpError, NotFoundError, ServiceUnavailableError } from '../errors';
@@ -195,13 +196,16 @@ export class ChatService {
   /** Undoes what a turn that could not start left behind: the saved message, the running reply, the attach. */
   private async undoTurn(turn: Turn, t: StartTurn, done: { saved: boolean; sent: boolean; reopened: boolean }) {
     const { models, redis, keys } = this.deps;
-    await Promise.allSettled([
+    const undone = await Promise.allSettled([
       done.saved ? models.ChatMessage.deleteOne({ _id: turn.userMessageId }) : undefined,
-      // The workflow took a turn whose message could not be saved: it ends as cancelled at once.
-      done.sent ? this.cancel(turn.sessionId, undefined, turn.replyId) : undefined,
+      // The workflow took a turn whose message could not be saved: it stops at once and leaves nothing.
+      done.sent ? this.withdraw(turn) : undefined,
       done.reopened && !done.sent ? this.setSessionStatus(t.session._id, 'closed') : undefined,
       t.wsId ? detachReply(redis, keys, t.wsId, turn.replyId) : undefined,
     ]);
+    for (const r of undone) {
+      if (r.status === 'rejected') this.deps.logger.error({ err: r.reason, session_id: turn.sessionId, reply_id: turn.replyId }, 'could not undo a turn that did not start');
+    }
   }
 
   private async sendTurn(turn: Turn, assistant: Stored, newSession: boolean, retried = false): Promise<void> {
@@ -274,6 +278,13 @@ export class ChatService {
     }
     if (replyId) await requestCancel(this.deps.redis, this.deps.keys, replyId);
     await handle.signal(cancelSignal, { messageId }).catch(() => undefined); // not running: nothing to cancel
+  }
+
+  /** Takes back a turn the workflow took: its reply stops (Redis notice first) and is discarded. */
+  private async withdraw(turn: Turn): Promise<void> {
+    await requestCancel(this.deps.redis, this.deps.keys, turn.replyId);
+    const ref = { sessionId: turn.sessionId, replyId: turn.replyId, userMessageId: turn.userMessageId };
+    await this.deps.temporal.client.workflow.getHandle(workflowIdForSession(turn.sessionId)).signal(withdrawSignal, ref);
   }
 
   /** Closes the session: its in-flight reply is cancelled and saved, its workflow completes. */
