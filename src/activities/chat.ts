@@ -1,7 +1,7 @@
 // The answer and finalize steps of a reply, and the durable repeat of a cancel.
 import { activityInfo, Context } from '@temporalio/activity';
 import { EarlyWatch, requestCancel } from '../bus/cancel';
-import type { AnswerInputs, AnswerResult, Conversation, HistoryEntry, MessageChunk, ReplyDetail, ReplyEndReason, ReplyRef, Turn, TurnContext } from '../shared/chat';
+import type { AnswerInputs, AnswerResult, Conversation, Finalized, MessageChunk, ReplyDetail, ReplyEndReason, ReplyRef, Turn, TurnContext } from '../shared/chat';
 import { historyEntry, historyText } from '../shared/history';
 import { needsSteps } from '../shared/pipeline';
 import { renderTemplate } from '../shared/template';
@@ -125,9 +125,71 @@ export function createChatActivities(deps: ChatActivityDeps) {
     return { text, think, reason: cancelled ? 'user_cancelled' : 'completed', lastSeq: publisher.lastSeq };
   }
 
+  /** Saves the assistant message under the id used in the chunks, then sends reply_end. Idempotent. */
+  async function finalizeReply(turn: Turn, result: FinalInput, steps: ReplyDetail[]): Promise<Finalized> {
+    const { publisher, logged } = await openPublisher(deps, turn);
+    const ended = logged.chunks.some((c) => c.chunk_type === 'reply_end');
+    const reason: ReplyEndReason = result.reason;
+    const error = result.reason === 'error' ? (result as { error: string }).error : undefined;
+    const errorMessage = error !== undefined ? `⚠️ error in async processing message reply, ${error}` : undefined;
+    const text = 'text' in result ? result.text || textOf(logged.chunks, 'response') : '';
+    const think = 'think' in result ? result.think || textOf(logged.chunks, 'think') : textOf(logged.chunks, 'think');
+
+    const details: ReplyDetail[] = [...steps];
+    if (think) details.push({ order: 50, type: 'think', description: think });
+    details.push({ order: 99, type: 'reply_end', description: 'Processing completed', payload: { reason, ...(error !== undefined && { error }) } });
+    details.sort((x, y) => x.order - y.order);
+    const now = new Date();
+    // One upsert: `created` is set only when the message is first written (a retried finalize keeps it).
+    await models.ChatMessage.updateOne(
+      { _id: turn.replyId },
+      {
+        $set: {
+          type: 'assistant',
+          session_id: turn.sessionId,
+          assistant_id: turn.assistantId,
+          message: errorMessage ?? text,
+          reply_to_message: turn.userMessageId,
+          details,
+          owner_id: turn.ownerId,
+          from: '',
+          to: '',
+          attachments: [],
+          up_vote: 0,
+          down_vote: 0,
+          updated: now,
+        },
+        $setOnInsert: { created: now },
+      },
+      { upsert: true, timestamps: false },
+    );
+    if (!ended) {
+      if (errorMessage) await publisher.send('response', errorMessage, true);
+      await publisher.send('reply_end', JSON.stringify({ reason, ...(error !== undefined && { error }) }), true);
+    }
+    deps.logger.info({ session_id: turn.sessionId, reply_id: turn.replyId, reason }, 'reply finished');
+    return { lastSeq: publisher.lastSeq, entry: historyEntry(turn.replyId, 'assistant', errorMessage ?? text) };
+  }
+
+  /**
+   * Finalizes right after the answer, in the same step: one Temporal round trip fewer before reply_end.
+   * If that fails, the answer is returned as it is and the workflow's own finalize step retries it (a
+   * retry of this step would ask the model to continue an answer that is complete).
+   */
+  async function finalizedWith(turn: Turn, answer: AnswerResult, steps: ReplyDetail[]): Promise<AnswerResult> {
+    try {
+      return { ...answer, finalized: await withHeartbeat(() => finalizeReply(turn, answer, steps)) };
+    } catch (err) {
+      deps.logger.warn({ err, session_id: turn.sessionId, reply_id: turn.replyId }, 'finalizing with the answer failed; the finalize step follows');
+      return answer;
+    }
+  }
+
   return {
-    async answer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs = NO_INPUTS): Promise<AnswerResult> {
-      return streamAnswer(turn, ctx, inputs);
+    /** Streams the answer; with `finalizeWith` (the steps' details), finalizes the reply too. */
+    async answer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs = NO_INPUTS, finalizeWith?: ReplyDetail[]): Promise<AnswerResult> {
+      const result = await streamAnswer(turn, ctx, inputs);
+      return finalizeWith ? finalizedWith(turn, result, finalizeWith) : result;
     },
 
     /**
@@ -136,7 +198,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
      * two saves a Temporal round trip on the way to the first token. A retry after a crash reloads the
      * context and continues the answer from the reply's log.
      */
-    async beginReply(turn: Turn, conversation?: Conversation): Promise<{ context: TurnContext; answer: AnswerResult | null }> {
+    async beginReply(turn: Turn, conversation?: Conversation, finalize = false): Promise<{ context: TurnContext; answer: AnswerResult | null }> {
       // The reply's log and its cancel notice are read while the context loads; if steps come first,
       // the watch is dropped and the answer step reads them again.
       const publisher = openPublisher(deps, turn);
@@ -145,56 +207,16 @@ export function createChatActivities(deps: ChatActivityDeps) {
       try {
         const { context, access } = await withHeartbeat(() => loadContext(turn, conversation));
         if (needsSteps(turn, context)) return { context, answer: null };
-        return { context, answer: await streamAnswer(turn, context, NO_INPUTS, { access, publisher, cancels }) };
+        const answer = await streamAnswer(turn, context, NO_INPUTS, { access, publisher, cancels });
+        return { context, answer: finalize ? await finalizedWith(turn, answer, []) : answer };
       } finally {
         cancels.drop();
       }
     },
 
     /** Saves the assistant message under the id used in the chunks, then sends reply_end. Idempotent. */
-    async finalize(turn: Turn, result: FinalInput, steps: ReplyDetail[] = []): Promise<{ lastSeq: number; entry: HistoryEntry }> {
-      const { publisher, logged } = await openPublisher(deps, turn);
-      const ended = logged.chunks.some((c) => c.chunk_type === 'reply_end');
-      const reason: ReplyEndReason = result.reason;
-      const error = result.reason === 'error' ? (result as { error: string }).error : undefined;
-      const errorMessage = error !== undefined ? `⚠️ error in async processing message reply, ${error}` : undefined;
-      const text = 'text' in result ? result.text || textOf(logged.chunks, 'response') : '';
-      const think = 'think' in result ? result.think || textOf(logged.chunks, 'think') : textOf(logged.chunks, 'think');
-
-      const details: ReplyDetail[] = [...steps];
-      if (think) details.push({ order: 50, type: 'think', description: think });
-      details.push({ order: 99, type: 'reply_end', description: 'Processing completed', payload: { reason, ...(error !== undefined && { error }) } });
-      details.sort((x, y) => x.order - y.order);
-      const now = new Date();
-      // One upsert: `created` is set only when the message is first written (a retried finalize keeps it).
-      await models.ChatMessage.updateOne(
-        { _id: turn.replyId },
-        {
-          $set: {
-            type: 'assistant',
-            session_id: turn.sessionId,
-            assistant_id: turn.assistantId,
-            message: errorMessage ?? text,
-            reply_to_message: turn.userMessageId,
-            details,
-            owner_id: turn.ownerId,
-            from: '',
-            to: '',
-            attachments: [],
-            up_vote: 0,
-            down_vote: 0,
-            updated: now,
-          },
-          $setOnInsert: { created: now },
-        },
-        { upsert: true, timestamps: false },
-      );
-      if (!ended) {
-        if (errorMessage) await publisher.send('response', errorMessage, true);
-        await publisher.send('reply_end', JSON.stringify({ reason, ...(error !== undefined && { error }) }), true);
-      }
-      deps.logger.info({ session_id: turn.sessionId, reply_id: turn.replyId, reason }, 'reply finished');
-      return { lastSeq: publisher.lastSeq, entry: historyEntry(turn.replyId, 'assistant', errorMessage ?? text) };
+    async finalize(turn: Turn, result: FinalInput, steps: ReplyDetail[] = []): Promise<Finalized> {
+      return finalizeReply(turn, result, steps);
     },
 
     /**

@@ -207,6 +207,14 @@ export interface AnswerResult {
   think: string;
   reason: ReplyEndReason;
   lastSeq: number;
+  /** Set when the answering step also finalized the reply (saved it, sent reply_end): no finalize step follows. */
+  finalized?: Finalized;
+}
+
+/** What finalizing a reply gives the workflow: the last chunk's seq, and the saved reply as a history entry. */
+export interface Finalized {
+  lastSeq: number;
+  entry: HistoryEntry;
 }
 
 export function parseDuration(text: string, fallbackMs: number): number {

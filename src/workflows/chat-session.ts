@@ -1,6 +1,7 @@
 // One workflow per chat session. It queues turns sent by the `sendMessage` update and runs each as a
-// pipeline of activities (beginReply, which answers at once when no step comes first → [steps → answer]
-// → finalize); tokens flow through Redis, never through workflow history. Idle for the assistant's
+// pipeline of activities (beginReply, which answers at once when no step comes first → [steps → answer];
+// the answering step also saves the reply and sends reply_end, else finalize does); tokens flow through
+// Redis, never through workflow history. Idle for the assistant's
 // keepalive, it completes; the next send starts it again.
 import {
   allHandlersFinished,
@@ -157,7 +158,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     let result: AnswerResult | { reason: 'error'; error: string } = cancelled;
     let context: TurnContext | undefined;
     try {
-      const begun = v2 ? await beginReply(turn, conversation.forTurn(turn.historyNumber)) : { context: await loadContext(turn), answer: null };
+      const begun = v2 ? await beginReply(turn, conversation.forTurn(turn.historyNumber), true) : { context: await loadContext(turn), answer: null };
       context = begun.context;
       keepaliveMs = context.keepaliveMs;
       if (begun.answer) {
@@ -169,12 +170,15 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
           conversation.addTurn(turn.userMessageId, turn.text, entry, context);
           return undefined;
         }
-        result = await answer(turn, context, inputs);
+        result = await answer(turn, context, inputs, steps);
       }
     } catch (err) {
       result = { reason: 'error', error: errorText(err) };
     }
-    const { entry } = await finalize(turn, result, steps);
+    // The answering step finalizes the reply itself (one round trip fewer before reply_end); a result without
+    // `finalized` (that failed, or a history from before) is finalized by its own step. Replay follows the
+    // recorded result, so no patch is needed.
+    const { entry } = ('finalized' in result && result.finalized) || (await finalize(turn, result, steps));
     conversation.addTurn(turn.userMessageId, turn.text, entry, context);
     const ctx = context;
     if (!ctx || result.reason === 'error') return undefined;

@@ -3,7 +3,8 @@
 // it without a determinism error.
 // - v1: four turns (title and summary follow-ups, then a close), before the "session-v2" patch (commit 8f01f51).
 // - v2: five turns (title, summaries, a deep-think turn through intent, retrieval, picking and answer, a
-//   cancelled reply, then a close), before the "finalize-with-answer" patch (commit d16d5f2).
+//   cancelled reply, then a close), written by commit d16d5f2, before the answering step saved the reply
+//   itself (its history has a finalize step after each answer).
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
