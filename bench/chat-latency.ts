@@ -7,12 +7,15 @@ import { type LlmTap, newestMarker } from './llm-tap';
 import { fmtSummary, summarize } from './stats';
 import { type ChatSession, type ChatTarget, endReason, type Frame, isEnd, isToken } from './targets';
 import type { Stamped } from './timed-socket';
+import type { FloorProbe } from './floor/probe';
 
 export interface BenchContext {
   llm: FakeLlm;
   tap: LlmTap;
   server: ChatTarget;
   baseline: ChatTarget;
+  /** Times Temporal's own share of a turn: update → activity start on a one-step workflow. */
+  floor: FloorProbe;
   log: (line: string) => void;
 }
 
@@ -117,19 +120,30 @@ export async function firstTokenSequential(ctx: BenchContext, warmups = 10, samp
   const sessions = [await ctx.baseline.open(), await ctx.server.open()];
   const [base, server] = await d.interleaved(sessions, warmups, samples, (s, i) => d.reply(s, `first token ${i}`, tokens.join('')));
   sessions.forEach((s) => s.close());
+  // Right after, as many samples of the floor. (Not interleaved: the tail of a floor sample, its workflow
+  // task after the step, would slow whichever sample comes next.)
+  const floor: number[] = [];
+  for (let i = 0; i < warmups + samples; i++) {
+    const f = await ctx.floor.sample();
+    if (i >= warmups) floor.push(f);
+  }
   const b = summarize(base!.kept.map((r) => r.tokens[0]!.at - r.t0));
   const o = summarize(server!.kept.map((r) => r.tokens[0]!.at - r.t0));
+  const f = summarize(floor);
   const split = (f: (r: Reply) => number, side = server!) => fmtSummary(summarize(side.kept.map(f)));
   ctx.log(`(a) first token, 1 session: baseline ${fmtSummary(b)}; server ${fmtSummary(o)}`);
   ctx.log(`    server split: _send answered ${split((r) => r.accepted - r.t0)}; send → model request ${split((r) => r.modelAt - r.t0)};`);
   ctx.log(`    model request → first token ${split((r) => r.tokens[0]!.at - r.modelAt)}`);
   ctx.log(`    baseline split: send → model request ${split((r) => r.modelAt - r.t0, base!)}; model request → first token ${split((r) => r.tokens[0]!.at - r.modelAt, base!)}`);
+  ctx.log(`    Temporal floor (update → activity start of a one-step workflow, measured right after): ${fmtSummary(f)};`);
+  ctx.log(`    p50 overhead ${(o.p50 - b.p50).toFixed(1)} ms, of which Temporal's floor ${f.p50.toFixed(1)} ms and the rest ${(o.p50 - b.p50 - f.p50).toFixed(1)} ms`);
   reportFailures(ctx.log, 'baseline', base!);
   reportFailures(ctx.log, 'server', server!);
   return [
     { figure: 'first token, 1 session, p50', server: o.p50, baseline: b.p50, unit: 'ms', target: { max: 20, on: 'overhead', text: 'overhead ≤ 20 ms' } },
     { figure: 'first token, 1 session, p99', server: o.p99, baseline: b.p99, unit: 'ms', target: { max: 60, on: 'overhead', text: 'overhead ≤ 60 ms' } },
     { figure: 'failed replies, 1 session', server: server!.failed, baseline: base!.failed, unit: 'count' },
+    { figure: 'Temporal floor (update → step), p50', server: f.p50, baseline: NaN, unit: 'ms' },
   ];
 }
 

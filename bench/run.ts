@@ -1,6 +1,7 @@
 // `npm run bench`: starts a throw-away stack as `npm test` does (Temporal in memory, FerretDB on a fresh
 // SQLite dir, the local Redis; on ports of its own), then, in this process, the test model, an API
-// server, a worker and the direct baseline; runs the chat benchmarks, prints a summary, stops it all.
+// server, a worker, the direct baseline and the Temporal floor probe (bench/floor); runs the chat
+// benchmarks, prints a summary, stops it all.
 // `npm run bench -- cancel per-token` runs only those. MONGODB_URI / TEMPORAL_ADDRESS point it at
 // running services instead (e.g. a Temporal dev server with other dynamic config).
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { type Stack, startStack } from '../scripts/lib/stack';
 import { type ChatEnv, startChatEnv } from '../test/helpers/chat-env';
 import { type Baseline, startBaseline } from './baseline';
 import { type LlmTap, startLlmTap } from './llm-tap';
+import { type FloorProbe, startFloorProbe } from './floor/probe';
 import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenNewChat, firstTokenSequential, perToken, type Row } from './chat-latency';
 import { ratio, table } from './stats';
 import { baselineTarget, serverTarget } from './targets';
@@ -61,12 +63,14 @@ async function main(): Promise<number> {
   let env: ChatEnv | undefined;
   let baseline: Baseline | undefined;
   let tap: LlmTap | undefined;
+  let floor: FloorProbe | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
       await env?.close().catch(() => undefined);
       await baseline?.close().catch(() => undefined);
       await tap?.close().catch(() => undefined);
+      await floor?.close().catch(() => undefined);
       await stack?.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     })());
@@ -93,7 +97,8 @@ async function main(): Promise<number> {
     env = await startChatEnv('bench', { COCO_LLM_BASE_URL: tap.url });
     tap.upstream = env.llm.url;
     baseline = await startBaseline(tap.url);
-    const ctx: BenchContext = { llm: env.llm, tap, server: serverTarget(env.api.url, env.api.token), baseline: baselineTarget(baseline.wsUrl), log };
+    floor = await startFloorProbe(config.temporal.address);
+    const ctx: BenchContext = { llm: env.llm, tap, server: serverTarget(env.api.url, env.api.token), baseline: baselineTarget(baseline.wsUrl), floor, log };
     log(`server, worker and baseline ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
     const rows: Row[] = [];
