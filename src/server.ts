@@ -33,7 +33,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startApiServer(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'api')): Promise<ApiServer> {
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
-  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace);
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel);
   const hub = await RedisHub.open(redis);
   const deps: AppDeps = { config, logger, mongo, redis, temporal, hub };
   const { createdAdminToken } = await bootstrap(mongo.models, config, logger);

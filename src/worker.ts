@@ -1,5 +1,5 @@
 // Worker process: runs the workflows of src/workflows and the activities of src/activities.
-import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { providerCache } from './activities/providers';
 import { assistantCache } from './api/routes/assistant/cache';
@@ -12,6 +12,7 @@ import { Config, loadConfig } from './config';
 import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
+import { ensureTemporalRuntime } from './infra/temporal';
 
 export interface RunningWorker {
   worker: Worker;
@@ -19,22 +20,8 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-const SDK_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
-let runtimeInstalled = false;
-
-/** The SDK's own log level follows LOG_LEVEL (its bundler output is noise at info). Once per process. */
-function ensureRuntime(level: string) {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[level] === 'INFO' ? 'WARN' : (SDK_LEVELS[level] ?? 'WARN')), shutdownSignals: [] });
-  } catch {
-    // already installed by the host process
-  }
-}
-
 export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
-  ensureRuntime(config.logLevel);
+  ensureTemporalRuntime(config.logLevel);
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const hub = await RedisHub.open(redis);

@@ -2,7 +2,7 @@
 // times one update → activity start at a time.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { floorTurn } from './workflow';
 
@@ -27,8 +27,8 @@ export async function startFloorProbe(address: string): Promise<FloorProbe> {
     },
   });
   const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  // The server's API sends its updates over the SDK's native connection too (src/infra/temporal.ts).
+  const client = new Client({ connection: native });
   const handle: WorkflowHandle = await client.workflow.start('floorSession', { taskQueue, workflowId: taskQueue });
   let n = 0;
   return {
@@ -45,7 +45,6 @@ export async function startFloorProbe(address: string): Promise<FloorProbe> {
       await handle.terminate().catch(() => undefined);
       worker.shutdown();
       await running.catch(() => undefined);
-      await connection.close();
       await native.close();
     },
   };
