@@ -128,7 +128,7 @@ export async function ensureTemporal(log: Log, explicit?: string): Promise<strin
 /** The wrapper's cache key covers its sources, so a change to tools/ferretdb rebuilds it. */
 function ferretSourceHash(): string {
   const h = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) h.update(fs.readFileSync(path.join(ferretSrc, f)));
+  for (const f of fs.readdirSync(ferretSrc).sort()) h.update(f).update(fs.readFileSync(path.join(ferretSrc, f)));
   return h.digest('hex').slice(0, 12);
 }
 

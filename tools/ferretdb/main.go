@@ -2,7 +2,8 @@
 //
 // `go install github.com/FerretDB/FerretDB/cmd/ferretdb` builds a binary that panics at start
 // (its version.txt is generated at release time), so the project builds this small wrapper around
-// the embeddable package instead.
+// the embeddable package instead. On SQLite it also indexes `_id` lookups the way FerretDB queries
+// them (id_index.go).
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -42,6 +44,14 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	if *handler == "sqlite" {
+		dir, err := sqliteDir(*sqliteURL)
+		if err != nil {
+			log.Fatalf("ferretdb: --sqlite-url: %v", err)
+		}
+		go indexIDLookups(ctx, dir, 2*time.Second)
+	}
 
 	log.Printf("ferretdb listening on %s (%s)", *listen, *handler)
 	f.Run(ctx)
