@@ -1,8 +1,8 @@
 // One workflow per chat session. It queues turns sent by the `sendMessage` update and runs each as a
 // pipeline of activities (beginReply, which answers at once when no step comes first → [steps → answer];
 // the answering step also saves the reply and sends reply_end, else finalize does); tokens flow through
-// Redis, never through workflow history. Idle for the assistant's
-// keepalive, it completes; the next send starts it again.
+// Redis, never through workflow history. Idle for the assistant's keepalive, it completes; the next send
+// starts it again.
 import {
   allHandlersFinished,
   ApplicationFailure,
