@@ -162,6 +162,52 @@ describe('datasources', () => {
   });
 });
 
+describe('connector credentials', () => {
+  const secretConfig = {
+    token: 'ghp_0123456789abcdef',
+    'site.url': 'https://example.com',
+    auth: { client_secret: 'shh', password: 'hunter2', user: 'bob', api_key: '' },
+    buckets: [{ name: 'b1', access_key: 'AKIA123', secret_access_key: 'abc/def' }],
+  };
+  const storedConfig = async (id: string) => {
+    const doc = (await api.server.deps.mongo.models.Datasource.findById(id).lean()) as { connector: { config_json: string } };
+    return JSON.parse(doc.connector.config_json);
+  };
+
+  it('GET masks the values of secret-looking keys at any depth and leaves the rest readable', async () => {
+    const id = await createDatasource({ connector: { id: 'github', config: secretConfig } });
+    const shown = (await getSource(`/datasource/${id}`)).connector as { config: unknown };
+    expect(shown.config).toEqual({
+      token: '******',
+      'site.url': 'https://example.com',
+      auth: { client_secret: '******', password: '******', user: 'bob', api_key: '' },
+      buckets: [{ name: 'b1', access_key: '******', secret_access_key: '******' }],
+    });
+    expect(JSON.stringify((await api.request('POST', '/datasource/_search', {})).body)).not.toContain('ghp_0123456789abcdef');
+    expect(await storedConfig(id)).toEqual(secretConfig);
+  });
+
+  it('a PUT of what GET showed keeps the stored secrets; new values replace them', async () => {
+    const id = await createDatasource({ connector: { id: 'github', config: secretConfig } });
+    const shown = await getSource(`/datasource/${id}`);
+    const { id: _id, created: _c, updated: _u, ...body } = shown;
+    expect((await api.request('PUT', `/datasource/${id}`, { ...body, name: 'Renamed' })).status).toBe(200);
+    expect(await storedConfig(id)).toEqual(secretConfig);
+
+    const changed = { ...(shown.connector as { config: Record<string, unknown> }).config, token: 'ghp_new' };
+    expect((await api.request('PUT', `/datasource/${id}`, { ...body, connector: { id: 'github', config: changed } })).status).toBe(200);
+    expect(await storedConfig(id)).toEqual({ ...secretConfig, token: 'ghp_new' });
+  });
+
+  it('refuses a mask where nothing is stored, and stores nothing', async () => {
+    expectBadRequest(await api.request('POST', '/datasource/', datasource({ connector: { id: 'x', config: { token: '******' } } })), 'connector.config.token');
+    const id = await createDatasource({ connector: { id: 'github', config: secretConfig } });
+    const res = await api.request('PUT', `/datasource/${id}`, datasource({ connector: { id: 'github', config: { ...secretConfig, auth: { password: '******', new_token: '******' } } } }));
+    expectBadRequest(res, 'connector.config.auth.new_token');
+    expect(await storedConfig(id)).toEqual(secretConfig);
+  });
+});
+
 describe('indexing documents into a datasource', () => {
   let dsId: string;
 
