@@ -18,6 +18,8 @@ export interface LoggedReply {
   chunks: MessageChunk[];
 }
 
+const TTL_REFRESH_MS = 60_000;
+
 /** Coco counts `chunk_sequence` per step; think and response share one counter. */
 function counterOf(type: ChunkType): string {
   return type === 'think' ? 'response' : type;
@@ -34,6 +36,8 @@ export class ReplyPublisher {
   private pending: { type: ChunkType; system: boolean; text: string } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** When this publisher last set the log's TTL (0: not yet). */
+  private expiredAt = 0;
 
   private constructor(
     private readonly redis: Redis,
@@ -112,13 +116,15 @@ export class ReplyPublisher {
     };
     const json = JSON.stringify(chunk);
     const log = this.keys.replyLog(this.ref.replyId);
+    // The log's TTL is set with its first chunk, refreshed at most once a minute while the reply goes on,
+    // and set again with reply_end, so it runs from the end; not with every token.
+    const now = Date.now();
+    const expire = this.expiredAt === 0 || type === 'reply_end' || now - this.expiredAt >= TTL_REFRESH_MS;
+    if (expire) this.expiredAt = now;
     this.flushing = this.flushing.then(async () => {
-      await this.redis
-        .multi()
-        .xAdd(log, `${chunk.seq}-0`, { c: json })
-        .expire(log, this.opts.logTtlSec)
-        .publish(this.keys.replyChannel(this.ref.replyId), json)
-        .exec();
+      const tx = this.redis.multi().xAdd(log, `${chunk.seq}-0`, { c: json });
+      if (expire) tx.expire(log, this.opts.logTtlSec);
+      await tx.publish(this.keys.replyChannel(this.ref.replyId), json).exec();
     });
   }
 }

@@ -44,6 +44,19 @@ it('numbers chunks with a reply-wide seq and per-step chunk_sequence (think shar
   expect(await redis.ttl(keys.replyLog(r.replyId))).toBeGreaterThan(0);
 });
 
+it("sets the log's TTL with the first chunk and with reply_end, not with every token", async () => {
+  const r = ref();
+  const log = keys.replyLog(r.replyId);
+  const { publisher } = await ReplyPublisher.open(redis, keys, r, opts);
+  await publisher.send('response', '');
+  expect(await redis.ttl(log)).toBeGreaterThan(55);
+  await redis.expire(log, 30); // as if half a minute had passed
+  for (const t of ['a', 'b', 'c']) await publisher.delta('response', t);
+  expect(await redis.ttl(log)).toBeLessThanOrEqual(30); // tokens leave it alone
+  await publisher.send('reply_end', '{"reason":"completed"}', true);
+  expect(await redis.ttl(log)).toBeGreaterThan(55); // the log is kept logTtlSec after the end
+});
+
 it('a publisher opened later (next step, retried attempt) continues after the logged seq', async () => {
   const r = ref();
   const first = await ReplyPublisher.open(redis, keys, r, opts);
