@@ -46,7 +46,8 @@ func indexIDLookups(ctx context.Context, dir string, interval time.Duration) {
 
 // indexDatabase creates the missing indexes of one database file.
 func indexDatabase(ctx context.Context, file string) error {
-	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)")
+	// mode=rw: a database FerretDB drops meanwhile must not be created again, empty, by this open.
+	db, err := sql.Open("sqlite", "file:"+file+"?mode=rw&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
 	}
@@ -55,8 +56,8 @@ func indexDatabase(ctx context.Context, file string) error {
 	rows, err := db.QueryContext(ctx, `SELECT c.table_name FROM _ferretdb_collections c WHERE NOT EXISTS (
 		SELECT 1 FROM sqlite_master m WHERE m.type = 'index' AND m.name = c.table_name || ?)`, idLookupSuffix)
 	if err != nil {
-		if strings.Contains(err.Error(), "no such table") {
-			return nil // a database FerretDB is still creating
+		if strings.Contains(err.Error(), "no such table") || strings.Contains(err.Error(), "unable to open") {
+			return nil // a database FerretDB is still creating, or has just dropped
 		}
 		return err
 	}
