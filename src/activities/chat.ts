@@ -1,4 +1,5 @@
-// The answer and finalize steps of a reply, and the durable repeat of a cancel.
+// The answer and finalize steps of a reply (the answering steps finalize too), the discard of a withdrawn
+// turn, and the durable repeat of a cancel.
 import { activityInfo, Context } from '@temporalio/activity';
 import { EarlyWatch, requestCancel } from '../bus/cancel';
 import type { AnswerInputs, AnswerResult, Conversation, Finalized, MessageChunk, ReplyDetail, ReplyEndReason, ReplyRef, Turn, TurnContext } from '../shared/chat';
@@ -195,8 +196,9 @@ export function createChatActivities(deps: ChatActivityDeps) {
     /**
      * The first step of a turn: loads its context and, when no step comes before the answer (no deep
      * think, search, tools or given sources), streams the answer right away. One activity instead of
-     * two saves a Temporal round trip on the way to the first token. A retry after a crash reloads the
-     * context and continues the answer from the reply's log.
+     * two saves a Temporal round trip on the way to the first token. With `finalize`, it then saves the
+     * reply and sends reply_end too. A retry after a crash reloads the context and continues the answer
+     * from the reply's log.
      */
     async beginReply(turn: Turn, conversation?: Conversation, finalize = false): Promise<{ context: TurnContext; answer: AnswerResult | null }> {
       // The reply's log and its cancel notice are read while the context loads; if steps come first,
