@@ -204,6 +204,15 @@ describe('sessions', () => {
       env.api.request('POST', `/chat/${session}/_chat`, { message: 'same' }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 429]);
+
+    // A new chat too, and the refused one stores nothing (the claim is settled before the session is made).
+    const sessions = await env.api.server.deps.mongo.models.Session.countDocuments();
+    const [c, d] = await Promise.all([
+      env.api.request('POST', '/chat/_create', { message: 'same new chat' }),
+      env.api.request('POST', '/chat/_create', { message: 'same new chat' }),
+    ]);
+    expect([c.status, d.status].sort()).toEqual([200, 429]);
+    expect(await env.api.server.deps.mongo.models.Session.countDocuments()).toBe(sessions + 1);
   });
 });
 
