@@ -17,10 +17,13 @@ type FinalInput = AnswerResult | { reason: 'error'; error: string };
 
 const NO_INPUTS: AnswerInputs = { docIds: [], deep: false, toolsOutput: '' };
 
+/** A reply's publisher and what its log held when it was opened. */
+type Opened = Awaited<ReturnType<typeof openPublisher>>;
+
 /** What beginReply has read, or started reading, before the answer starts. */
 interface Early {
   access?: ProviderAccess;
-  publisher?: ReturnType<typeof openPublisher>;
+  publisher?: Promise<Opened>;
   cancels?: EarlyWatch;
 }
 
@@ -48,9 +51,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
   /**
    * Streams the answer. A retried attempt (after a crash) reads what the client already received from
    * the reply's log, publishes nothing twice, and asks the model to continue from that text.
-   * `early` holds what the caller has already read or started reading.
+   * `early` holds what the caller has already read or started reading. Gives the publisher too, so
+   * finalizing in the same step does not read the log again.
    */
-  async function streamAnswer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs, early: Early = {}): Promise<AnswerResult> {
+  async function streamAnswer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs, early: Early = {}): Promise<{ result: AnswerResult; opened: Opened }> {
     const abort = new AbortController();
     let cancelled = false;
     const onCancel = () => {
@@ -59,7 +63,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
     };
     const watching = early.cancels ? early.cancels.watch(onCancel) : deps.cancels.watch(turn.replyId, onCancel);
     // The setup reads are independent: in parallel, as this is on the way to the first token.
-    let setup: [Awaited<ReturnType<typeof openPublisher>>, ProviderAccess, string];
+    let setup: [Opened, ProviderAccess, string];
     try {
       setup = await Promise.all([
         early.publisher ?? openPublisher(deps, turn),
@@ -71,7 +75,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       throw err;
     }
     const stopWatching = await watching;
-    const [{ publisher, logged }, provider, references] = setup;
+    const [opened, provider, references] = setup;
+    const { publisher, logged } = opened;
     let text = textOf(logged.chunks, 'response');
     let think = textOf(logged.chunks, 'think');
     const resumed = logged.chunks.some((c) => c.chunk_type === 'response');
@@ -123,12 +128,15 @@ export function createChatActivities(deps: ChatActivityDeps) {
       Context.current().cancellationSignal.removeEventListener('abort', onTemporalCancel);
     }
     await publisher.flush();
-    return { text, think, reason: cancelled ? 'user_cancelled' : 'completed', lastSeq: publisher.lastSeq };
+    return { result: { text, think, reason: cancelled ? 'user_cancelled' : 'completed', lastSeq: publisher.lastSeq }, opened };
   }
 
-  /** Saves the assistant message under the id used in the chunks, then sends reply_end. Idempotent. */
-  async function finalizeReply(turn: Turn, result: FinalInput, steps: ReplyDetail[]): Promise<Finalized> {
-    const { publisher, logged } = await openPublisher(deps, turn);
+  /**
+   * Saves the assistant message under the id used in the chunks, then sends reply_end. Idempotent.
+   * `opened`: the reply's publisher, when the caller already has it.
+   */
+  async function finalizeReply(turn: Turn, result: FinalInput, steps: ReplyDetail[], opened?: Opened): Promise<Finalized> {
+    const { publisher, logged } = opened ?? (await openPublisher(deps, turn));
     const ended = logged.chunks.some((c) => c.chunk_type === 'reply_end');
     const reason: ReplyEndReason = result.reason;
     const error = result.reason === 'error' ? (result as { error: string }).error : undefined;
@@ -177,9 +185,9 @@ export function createChatActivities(deps: ChatActivityDeps) {
    * If that fails, the answer is returned as it is and the workflow's own finalize step retries it (a
    * retry of this step would ask the model to continue an answer that is complete).
    */
-  async function finalizedWith(turn: Turn, answer: AnswerResult, steps: ReplyDetail[]): Promise<AnswerResult> {
+  async function finalizedWith(turn: Turn, { result: answer, opened }: { result: AnswerResult; opened: Opened }, steps: ReplyDetail[]): Promise<AnswerResult> {
     try {
-      return { ...answer, finalized: await withHeartbeat(() => finalizeReply(turn, answer, steps)) };
+      return { ...answer, finalized: await withHeartbeat(() => finalizeReply(turn, answer, steps, opened)) };
     } catch (err) {
       deps.logger.warn({ err, session_id: turn.sessionId, reply_id: turn.replyId }, 'finalizing with the answer failed; the finalize step follows');
       return answer;
@@ -189,8 +197,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
   return {
     /** Streams the answer; with `finalizeWith` (the steps' details), finalizes the reply too. */
     async answer(turn: Turn, ctx: TurnContext, inputs: AnswerInputs = NO_INPUTS, finalizeWith?: ReplyDetail[]): Promise<AnswerResult> {
-      const result = await streamAnswer(turn, ctx, inputs);
-      return finalizeWith ? finalizedWith(turn, result, finalizeWith) : result;
+      const answered = await streamAnswer(turn, ctx, inputs);
+      return finalizeWith ? finalizedWith(turn, answered, finalizeWith) : answered.result;
     },
 
     /**
@@ -209,8 +217,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       try {
         const { context, access } = await withHeartbeat(() => loadContext(turn, conversation));
         if (needsSteps(turn, context)) return { context, answer: null };
-        const answer = await streamAnswer(turn, context, NO_INPUTS, { access, publisher, cancels });
-        return { context, answer: finalize ? await finalizedWith(turn, answer, []) : answer };
+        const answered = await streamAnswer(turn, context, NO_INPUTS, { access, publisher, cancels });
+        return { context, answer: finalize ? await finalizedWith(turn, answered, []) : answered.result };
       } finally {
         cancels.drop();
       }

@@ -73,7 +73,7 @@ const clients = new Map<string, OpenAI>();
 const MAX_CLIENTS = 64;
 
 /** One client per provider URL and key, reused across steps (building one per call costs time per step). */
-function clientFor(baseUrl: string, apiKey: string): OpenAI {
+export function clientFor(baseUrl: string, apiKey: string): OpenAI {
   const key = `${baseUrl}\n${apiKey}`;
   let client = clients.get(key);
   if (!client) {

@@ -7,7 +7,7 @@ import type { McpServerConfig } from '../tools/mcp-pool';
 import { ToolError } from '../tools/types';
 import type { Turn, TurnContext } from '../shared/chat';
 import type { ToolCallRecord, ToolCallRequest, ToolMessage, ToolSpec } from '../shared/tools';
-import { isAbort, isPermanentProviderError } from './llm';
+import { clientFor, isAbort, isPermanentProviderError } from './llm';
 import { ChatActivityDeps, openPublisher, permanent, providerAccess, withHeartbeat } from './support';
 
 function safeName(text: string): string {
@@ -75,7 +75,7 @@ export function createToolActivities(deps: ChatActivityDeps) {
     async toolModelStep(turn: Turn, ctx: TurnContext, messages: ToolMessage[], specs: ToolSpec[]): Promise<{ content: string; calls: ToolCallRequest[] }> {
       const model = ctx.tools?.model ?? ctx.model;
       const access = await providerAccess(deps.providers, model.providerId);
-      const client = new OpenAI({ baseURL: access.baseUrl || undefined, apiKey: access.apiKey || 'not-needed', maxRetries: 0, timeout: 120_000 });
+      const client = clientFor(access.baseUrl, access.apiKey);
       try {
         const res = await withHeartbeat(() =>
           client.chat.completions.create({

@@ -261,15 +261,11 @@ export class ChatService {
     }
   }
 
-  /**
-   * Cancels the running reply, or the one for messageId (a user message or a reply), or replyId when the
-   * caller knows it. Idempotent; fine when nothing runs.
-   */
-  async cancel(sessionId: string, messageId?: string, replyId?: string): Promise<void> {
+  /** Cancels the running reply, or the one for messageId (a user message or a reply). Idempotent; fine when nothing runs. */
+  async cancel(sessionId: string, messageId?: string): Promise<void> {
     const handle = this.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId));
-    if (replyId) {
-      messageId = replyId;
-    } else if (messageId) {
+    let replyId: string | undefined;
+    if (messageId) {
       const msg = (await this.deps.models.ChatMessage.findById(messageId).lean()) as Stored | null;
       replyId = msg?.type === 'user' ? msg.reply_message_id : msg?.type === 'assistant' ? msg._id : undefined;
     } else {
