@@ -6,10 +6,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { busKeys } from '../src/bus/keys';
+import { createDomain } from '../src/domain';
 import { connectMongo } from '../src/infra/mongo';
 import { connectRedis } from '../src/infra/redis';
-import { RetrievalEngine, touchDatasource } from '../src/retrieval/engine';
+import { versionKeys } from '../src/infra/versions';
+import { RetrievalEngine } from '../src/retrieval/engine';
 import { escapeRegex } from '../src/search/es-query';
 import { startStack } from '../scripts/lib/stack';
 import { fmtSummary, ratio, summarize, table } from './stats';
@@ -53,7 +54,8 @@ async function main() {
   const stack = await startStack({ log: (l) => console.log(`[stack] ${l}`), dataDir, temporal: null, ferret: { port: PORT, dir: path.join(dataDir, 'ferretdb') }, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
   const mongo = await connectMongo(`mongodb://127.0.0.1:${PORT}/bench`);
   const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', () => undefined);
-  const keys = busKeys(`bench:${process.pid}:`);
+  const prefix = `bench:${process.pid}:`;
+  const domain = createDomain({ models: mongo.models, redis, redisPrefix: prefix });
   const rows: string[][] = [['documents', 'index build', 'index heap', 'BM25 query', 'baseline $regex query', 'ratio (p50)']];
   try {
     let inserted = 0;
@@ -67,9 +69,9 @@ async function main() {
         inserted += batch.length;
       }
       console.log(`[bench] ${size} documents in FerretDB (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-      await touchDatasource(redis, keys, ds);
+      await domain.datasources.touch(ds);
 
-      const engine = new RetrievalEngine(mongo.models, redis, keys);
+      const engine = new RetrievalEngine(domain.documents, redis, versionKeys(prefix));
       const before = heapMb();
       const cpu0 = process.cpuUsage();
       const b0 = performance.now();

@@ -1,7 +1,7 @@
 // `npm start`: the embedded stack, then the API and the worker, in one command. Ctrl-C stops all of it.
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { bootstrap } from '../src/bootstrap';
+import { bootstrap } from '../src/domain/bootstrap';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/infra/logger';
 import { connectMongo } from '../src/infra/mongo';

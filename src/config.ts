@@ -1,7 +1,6 @@
 // The only reader of process.env. Everything else receives a frozen Config.
 import path from 'node:path';
 import { z } from 'zod';
-import type { ToolsConfig } from './tools/types';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z
@@ -46,6 +45,16 @@ const Env = z.object({
   COCO_TEMPORAL_BIN: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Bounds and endpoints of the tools a reply can call. */
+export interface ToolsConfig {
+  wikipediaUrl: string;
+  duckduckgoUrl: string;
+  scraper: { allowPrivate: boolean; maxBytes: number; timeoutMs: number };
+  mcp: { connectTimeoutMs: number; callTimeoutMs: number; idleMs: number };
+  /** Tool results are cut to this many characters before they reach the model. */
+  maxResultChars: number;
+}
 
 export interface Config {
   host: string;

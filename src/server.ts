@@ -2,8 +2,9 @@
 import http from 'node:http';
 import { createApp } from './api/app';
 import type { AppDeps } from './api/context';
-import { bootstrap } from './bootstrap';
 import { Config, loadConfig } from './config';
+import { createDomain } from './domain';
+import { bootstrap } from './domain/bootstrap';
 import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
@@ -35,13 +36,14 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel);
   const hub = await RedisHub.open(redis);
-  const deps: AppDeps = { config, logger, mongo, redis, temporal, hub };
+  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix });
+  const deps: AppDeps = { config, logger, mongo, redis, temporal, hub, domain };
   const { createdAdminToken } = await bootstrap(mongo.models, config, logger);
 
   const app = createApp(deps);
   const servers = [http.createServer(app.callback()), http.createServer(app.callback())];
   const closeSockets = attachWebSocket(app, servers, {
-    models: mongo.models,
+    tokens: domain.tokens,
     redis,
     hub,
     keys: busKeys(config.redis.prefix),

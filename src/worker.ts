@@ -1,18 +1,18 @@
 // Worker process: runs the workflows of src/workflows and the activities of src/activities.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { providerCache } from './activities/providers';
-import { assistantCache } from './api/routes/assistant/cache';
 import { CancelWatcher } from './bus/cancel';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
 import { RetrievalEngine } from './retrieval/engine';
 import { McpPool } from './tools/mcp-pool';
 import { Config, loadConfig } from './config';
+import { createDomain } from './domain';
 import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { ensureTemporalRuntime } from './infra/temporal';
+import { versionKeys } from './infra/versions';
 
 export interface RunningWorker {
   worker: Worker;
@@ -26,6 +26,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const hub = await RedisHub.open(redis);
   const keys = busKeys(config.redis.prefix);
+  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix });
   const pool = new McpPool(config.tools.mcp, logger);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
@@ -39,14 +40,12 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     shutdownForceTime: '15 seconds',
     activities: createActivities({
       logger,
-      models: mongo.models,
+      domain,
       redis,
       keys,
       cancels: new CancelWatcher(redis, keys, hub),
-      providers: providerCache(mongo.models, redis, keys),
-      assistants: assistantCache(mongo.models, redis, keys),
       publisher: config.stream,
-      retrieval: new RetrievalEngine(mongo.models, redis, keys),
+      retrieval: new RetrievalEngine(domain.documents, redis, versionKeys(config.redis.prefix)),
       tools: { pool, config: config.tools },
     }),
   });

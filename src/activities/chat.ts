@@ -6,10 +6,10 @@ import type { AnswerInputs, AnswerResult, Conversation, Finalized, MessageChunk,
 import { historyEntry, historyText } from '../shared/history';
 import { needsSteps } from '../shared/pipeline';
 import { renderTemplate } from '../shared/template';
-import { isAbort, isPermanentProviderError, streamChat } from './llm';
+import { isAbort, streamChat } from './llm';
 import { referencesFor } from './references';
 import { createContextLoader } from './context';
-import { ChatActivityDeps, openPublisher, permanent, ProviderAccess, providerAccess, withHeartbeat } from './support';
+import { ChatActivityDeps, openPublisher, ProviderAccess, providerAccess, stepError, withHeartbeat } from './support';
 
 export const CONTINUE_PROMPT = 'Continue your previous answer exactly where it stopped. Do not repeat anything already written.';
 
@@ -45,7 +45,7 @@ function answerContext(ctx: TurnContext, references: string, toolsOutput: string
 }
 
 export function createChatActivities(deps: ChatActivityDeps) {
-  const { models, redis, keys } = deps;
+  const { domain, redis, keys } = deps;
   const loadContext = createContextLoader(deps);
 
   /**
@@ -67,8 +67,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
     try {
       setup = await Promise.all([
         early.publisher ?? openPublisher(deps, turn),
-        early.access ?? providerAccess(deps.providers, ctx.model.providerId),
-        referencesFor(models, inputs.docIds, inputs.deep),
+        early.access ?? providerAccess(domain, ctx.model.providerId),
+        referencesFor(domain.documents, inputs.docIds, inputs.deep),
       ]);
     } catch (err) {
       (await watching.catch(() => undefined))?.();
@@ -120,8 +120,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
       if (!(isAbort(err) && cancelled)) {
         await publisher.flush().catch(() => undefined);
         if (isAbort(err)) throw err; // Temporal cancelled us
-        if (isPermanentProviderError(err)) throw permanent(`model provider error: ${(err as Error).message}`, 'ProviderError');
-        throw err;
+        throw stepError(err);
       }
     } finally {
       stopWatching();
@@ -148,30 +147,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
     if (think) details.push({ order: 50, type: 'think', description: think });
     details.push({ order: 99, type: 'reply_end', description: 'Processing completed', payload: { reason, ...(error !== undefined && { error }) } });
     details.sort((x, y) => x.order - y.order);
-    const now = new Date();
-    // One upsert: `created` is set only when the message is first written (a retried finalize keeps it).
-    await models.ChatMessage.updateOne(
-      { _id: turn.replyId },
-      {
-        $set: {
-          type: 'assistant',
-          session_id: turn.sessionId,
-          assistant_id: turn.assistantId,
-          message: errorMessage ?? text,
-          reply_to_message: turn.userMessageId,
-          details,
-          owner_id: turn.ownerId,
-          from: '',
-          to: '',
-          attachments: [],
-          up_vote: 0,
-          down_vote: 0,
-          updated: now,
-        },
-        $setOnInsert: { created: now },
-      },
-      { upsert: true, timestamps: false },
-    );
+    await domain.messages.saveReply(turn, errorMessage ?? text, details);
     if (!ended) {
       if (errorMessage) await publisher.send('response', errorMessage, true);
       await publisher.send('reply_end', JSON.stringify({ reason, ...(error !== undefined && { error }) }), true);
@@ -234,7 +210,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
      * the reply finalize saved, and the user message in case its write did land after all.
      */
     async discardReply(ref: ReplyRef): Promise<void> {
-      await models.ChatMessage.deleteMany({ session_id: ref.sessionId, _id: { $in: [ref.replyId, ref.userMessageId] } });
+      await domain.messages.discard(ref.sessionId, [ref.replyId, ref.userMessageId]);
       deps.logger.info({ session_id: ref.sessionId, reply_id: ref.replyId }, 'withdrawn turn discarded');
     },
 

@@ -1,7 +1,7 @@
 // loadContext: everything a turn's steps need, resolved once: the assistant with its defaults, models
 // and their settings, the history (and its summary), and what retrieval may search. Small and secret-free,
 // since it lands in workflow history.
-import { presentAssistant } from '../api/routes/assistant/presenter';
+import type { LoadedAssistant, ModelConfigView } from '../domain/assistants/records';
 import type { HistoryEntry, Conversation, ModelRef, SearchScope, StepModel, Turn, TurnContext } from '../shared/chat';
 import type { BuiltinTools, ToolsContext } from '../shared/tools';
 import { parseDuration } from '../shared/chat';
@@ -23,47 +23,14 @@ export interface LoadedContext {
   access: ProviderAccess;
 }
 
-interface StoredSession {
-  summary?: string;
-  summary_until?: Date | null;
-}
-
-interface StoredMessage {
-  _id: string;
-  type: 'user' | 'assistant';
-  message: string;
-  created: Date;
-}
-
-interface ModelConfigView {
-  provider_id?: string;
-  name?: string;
-  settings?: Record<string, unknown>;
-  prompt?: { template?: string };
-}
-
-/** The parts of a loaded assistant (defaults applied) the chat steps read. */
-interface AssistantView {
-  enabled?: boolean;
-  type?: string;
-  role_prompt: string;
-  keepalive?: string;
-  answering_model?: ModelConfigView;
-  config?: { intent_analysis_model?: ModelConfigView; picking_doc_model?: ModelConfigView; pick_datasource?: boolean; pick_tools?: boolean } | null;
-  datasource?: { enabled?: boolean; ids?: string[]; filter?: unknown } | null;
-  mcp_servers?: { enabled?: boolean; ids?: string[]; max_iterations?: number; model?: ModelConfigView | null } | null;
-  tools?: { enabled?: boolean; builtin?: Partial<BuiltinTools> } | null;
-  chat_settings?: { input_preprocess_tpl?: string; history_message?: { number?: number; summary?: boolean; compression_threshold?: number } };
-}
-
 /** Builds the function that loads a turn's context (used by the loadContext and beginReply steps). */
 export function createContextLoader(deps: ChatActivityDeps) {
-  const { models } = deps;
+  const { domain } = deps;
 
   /** Settings: the assistant's value when set (non-zero), else the provider's entry for the model, else the step default. */
   async function resolveModel(m: ModelConfigView | undefined, defaults: Record<string, unknown>): Promise<(ModelRef & { access: ProviderAccess }) | null> {
     if (!m?.provider_id || !m.name) return null;
-    const provider = await usableProvider(deps.providers, m.provider_id);
+    const provider = await usableProvider(domain, m.provider_id);
     const settings: Record<string, unknown> = { ...defaults };
     const fromProvider = (provider.models ?? []).find((x) => x.name === m.name)?.settings ?? {};
     for (const source of [fromProvider, m.settings ?? {}]) {
@@ -84,12 +51,12 @@ export function createContextLoader(deps: ChatActivityDeps) {
     return { ...ref, template: m?.prompt?.template ?? '' };
   }
 
-  async function searchScope(turn: Turn, a: AssistantView, deepThink: boolean): Promise<{ scope: SearchScope | null; sources: string }> {
+  async function searchScope(turn: Turn, a: LoadedAssistant, deepThink: boolean): Promise<{ scope: SearchScope | null; sources: string }> {
     const ds = a.datasource;
     // The datasource list is needed to search, or to let the intent step choose among them.
     const listSources = deepThink && a.config?.pick_datasource === true;
     if (!ds?.enabled || !ds.ids?.length || (!turn.params.search && !listSources)) return { scope: null, sources: '' };
-    const allowed = await deps.retrieval.enabledDatasources(ds.ids);
+    const allowed = await domain.datasources.enabled(ds.ids);
     // The request's pick narrows the assistant's datasources; without one, the assistant's apply.
     const picked = turn.params.datasource;
     const ids = (picked ? allowed.filter((d) => picked.includes(d.id)) : allowed).map((d) => d.id);
@@ -103,7 +70,7 @@ export function createContextLoader(deps: ChatActivityDeps) {
    * Tools need mcp=true. Builtins come from tools.builtin when tools are enabled; MCP servers are the
    * request's mcp_servers among the assistant's (coco-api.md §3.2), enabled ones only.
    */
-  async function toolsFor(turn: Turn, a: AssistantView, answering: ModelRef): Promise<ToolsContext | null> {
+  async function toolsFor(turn: Turn, a: LoadedAssistant, answering: ModelRef): Promise<ToolsContext | null> {
     if (!turn.params.mcp) return null;
     const b = a.tools?.enabled ? (a.tools.builtin ?? {}) : {};
     const builtin: BuiltinTools = { calculator: !!b.calculator, wikipedia: !!b.wikipedia, duckduckgo: !!b.duckduckgo, scraper: !!b.scraper };
@@ -111,8 +78,7 @@ export function createContextLoader(deps: ChatActivityDeps) {
     const assistantIds = a.mcp_servers?.enabled ? (a.mcp_servers.ids ?? []) : [];
     const asked = turn.params.mcpServers ?? [];
     if (assistantIds.length && asked.length) {
-      const filter = assistantIds.includes('*') ? { enabled: { $ne: false } } : { _id: { $in: assistantIds }, enabled: { $ne: false } };
-      const allowed = ((await models.McpServer.find(filter).select('_id').lean()) as Array<{ _id: string }>).map((s) => s._id);
+      const allowed = await domain.mcpServers.enabledIds(assistantIds);
       mcpServerIds = asked.includes('*') ? allowed : allowed.filter((id) => asked.includes(id));
     }
     if (!Object.values(builtin).some(Boolean) && mcpServerIds.length === 0) return null;
@@ -133,12 +99,11 @@ export function createContextLoader(deps: ChatActivityDeps) {
       const entries = number > 0 ? conversation.entries.slice(-number) : [];
       return { history: entries, summary: conversation.summary, complete: conversation.complete && entries.length === conversation.entries.length };
     }
-    const filter = { session_id: turn.sessionId, _id: { $ne: turn.userMessageId }, type: { $in: ['user', 'assistant'] } };
     const [session, latest] = await Promise.all([
-      models.Session.findById(turn.sessionId).lean() as Promise<StoredSession | null>,
-      number > 0 ? (models.ChatMessage.find(filter).sort({ created: -1, _id: -1 }).limit(number).lean() as Promise<StoredMessage[]>) : [],
+      domain.sessions.summaryOf(turn.sessionId),
+      number > 0 ? domain.messages.latest(turn.sessionId, turn.userMessageId, number) : [],
     ]);
-    const until = session?.summary_until ? new Date(session.summary_until).getTime() : -Infinity;
+    const until = session?.until ? new Date(session.until).getTime() : -Infinity;
     const previous = latest.filter((m) => new Date(m.created).getTime() > until).reverse();
     // Fewer than asked for, or some already summarised: nothing after the summary was left out.
     const complete = number > 0 && (latest.length < number || previous.length < latest.length);
@@ -151,9 +116,8 @@ export function createContextLoader(deps: ChatActivityDeps) {
    * conversation; the rest is read in one parallel round.
    */
   async function load(turn: Turn, conversation?: Conversation): Promise<LoadedContext> {
-    const stored = await deps.assistants.get(turn.assistantId, turn.assistantVersion);
-    if (!stored) throw permanent(`assistant [${turn.assistantId}] is not found`);
-    const a = presentAssistant(stored) as unknown as AssistantView;
+    const a = await domain.assistants.loadForChat(turn.assistantId, turn.assistantVersion);
+    if (!a) throw permanent(`assistant [${turn.assistantId}] is not found`);
     if (!a.enabled) throw permanent(`assistant [${turn.assistantId}] is not enabled`);
     // A deep_think assistant thinks deeply unless the request turns it off (design.md §2.1).
     const deepThink = a.type === 'deep_think' && turn.params.deepThinking !== false;

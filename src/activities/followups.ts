@@ -11,23 +11,15 @@ name and number the user may refer to later; drop small talk. Reply with the upd
 /** Turns kept verbatim after a compression; older ones live on in the summary. */
 const KEEP_VERBATIM = 2;
 
-interface MessageLite {
-  _id: string;
-  type: string;
-  message: string;
-  created: Date;
-}
-
 export function createFollowupActivities(deps: ChatActivityDeps) {
-  const { models } = deps;
+  const { domain } = deps;
   return {
     /** After the session's first reply, an LLM title, unless the user renamed the session. */
     async generateTitle(turn: Turn, ctx: TurnContext): Promise<string | null> {
-      const session = (await models.Session.findById(turn.sessionId).lean()) as { manually_renamed_title?: boolean; title_generated?: boolean } | null;
-      if (!session || session.manually_renamed_title || session.title_generated) return null;
-      const answers = await models.ChatMessage.countDocuments({ session_id: turn.sessionId, type: 'assistant' });
+      if (!(await domain.sessions.wantsTitle(turn.sessionId))) return null;
+      const answers = await domain.messages.countReplies(turn.sessionId);
       if (answers !== 1) return null;
-      const reply = (await models.ChatMessage.findById(turn.replyId).lean()) as { message?: string } | null;
+      const reply = await domain.messages.find(turn.replyId);
       const transcript = `user: ${turn.text.slice(0, 2000)}\n\nassistant: ${(reply?.message ?? '').slice(0, 2000)}`;
       const raw = await completeWithModel(deps, ctx.model, [
         { role: 'system', content: TITLE_PROMPT },
@@ -36,7 +28,7 @@ export function createFollowupActivities(deps: ChatActivityDeps) {
       const title = raw.replace(/<think>[\s\S]*?<\/think>/g, '').trim().replace(/^["'“”]+|["'“”.。]+$/g, '').slice(0, 100);
       if (!title) return null;
       // Only if nobody renamed it meanwhile.
-      await models.Session.updateOne({ _id: turn.sessionId, manually_renamed_title: { $ne: true } }, { $set: { title, title_generated: true } });
+      await domain.sessions.setGeneratedTitle(turn.sessionId, title);
       return title;
     },
 
@@ -48,11 +40,9 @@ export function createFollowupActivities(deps: ChatActivityDeps) {
     async compressHistory(turn: Turn, ctx: TurnContext): Promise<{ summary: string; untilId: string } | null> {
       const threshold = ctx.compression.threshold;
       if (!ctx.compression.enabled) return null;
-      const session = (await models.Session.findById(turn.sessionId).lean()) as { summary?: string; summary_until?: Date | null } | null;
+      const session = await domain.sessions.summaryOf(turn.sessionId);
       if (!session) return null;
-      const filter: Record<string, unknown> = { session_id: turn.sessionId, type: { $in: ['user', 'assistant'] } };
-      if (session.summary_until) filter.created = { $gt: session.summary_until };
-      const messages = (await models.ChatMessage.find(filter).sort({ created: 1, _id: 1 }).lean()) as MessageLite[];
+      const messages = await domain.messages.since(turn.sessionId, session.until);
       const text = messages.map((m) => `${m.type}: ${m.message}`).join('\n\n');
       if (text.length <= threshold || messages.length <= KEEP_VERBATIM * 2) return null;
       const fold = messages.slice(0, messages.length - KEEP_VERBATIM * 2);
@@ -63,7 +53,7 @@ export function createFollowupActivities(deps: ChatActivityDeps) {
       ]);
       if (!summary.trim()) return null;
       const until = fold[fold.length - 1]!;
-      await models.Session.updateOne({ _id: turn.sessionId }, { $set: { summary: summary.trim(), summary_until: until.created } });
+      await domain.sessions.setSummary(turn.sessionId, summary.trim(), until.created);
       return { summary: summary.trim(), untilId: until._id };
     },
   };

@@ -1,26 +1,14 @@
 // The <REFERENCES> block the answer prompt cites (coco-api.md §5.4 step 7), from documents read by id.
-import type { Models } from '../models';
+import type { Documents } from '../domain/documents/documents';
 import { rfc3339 } from '../shared/time';
 
 const SIMPLE_LIMIT = 8192;
 const DEEP_LIMIT = 32768;
 
-interface DocForReference {
-  _id: string;
-  title?: string;
-  summary?: string;
-  content?: string;
-  url?: string;
-  category?: string;
-  categories?: string[];
-  updated?: Date;
-  source?: { name?: string };
-}
-
 /** Simple mode cites summaries and the start of each document; deep mode the full picked documents. */
-export async function referencesFor(models: Models, ids: string[], deep: boolean): Promise<string> {
+export async function referencesFor(documents: Documents, ids: string[], deep: boolean): Promise<string> {
   if (ids.length === 0) return '';
-  const found = (await models.Document.find({ _id: { $in: ids } }).lean()) as DocForReference[];
+  const found = await documents.byIds(ids);
   const byId = new Map(found.map((d) => [d._id, d]));
   const limit = deep ? DEEP_LIMIT : SIMPLE_LIMIT;
   const perDoc = Math.floor(limit / ids.length);

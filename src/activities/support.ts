@@ -6,24 +6,21 @@ import type { BusKeys } from '../bus/keys';
 import { PublisherOptions, ReplyPublisher } from '../bus/publisher';
 import type { Logger } from '../infra/logger';
 import type { Redis } from '../infra/redis';
-import type { Models } from '../models';
+import type { ToolsConfig } from '../config';
+import type { Domain } from '../domain';
+import type { StoredProvider } from '../domain/providers/records';
 import type { RetrievalEngine } from '../retrieval/engine';
 import type { McpPool } from '../tools/mcp-pool';
-import type { ProviderCache, StoredProvider } from './providers';
-import type { AssistantCache } from '../api/routes/assistant/cache';
-import type { ToolsConfig } from '../tools/types';
 import type { ModelRef, ReplyRef } from '../shared/chat';
 import { ChatMessageParam, isPermanentProviderError, streamChat } from './llm';
 
 export interface ChatActivityDeps {
   logger: Logger;
-  models: Models;
+  /** Records as steps read and write them (assistants and providers cached by version). */
+  domain: Domain;
   redis: Redis;
   keys: BusKeys;
   cancels: CancelWatcher;
-  providers: ProviderCache;
-  /** Assistants as steps read them: cached by the version the API bumps on change. */
-  assistants: AssistantCache;
   publisher: PublisherOptions;
   retrieval: RetrievalEngine;
   tools: { pool: McpPool; config: ToolsConfig };
@@ -33,22 +30,27 @@ export function permanent(message: string, type = 'ChatConfigError'): Applicatio
   return ApplicationFailure.nonRetryable(message, type);
 }
 
+/** What a step throws for a failed model call: a provider error no retry can fix is permanent; others are retried. */
+export function stepError(err: unknown): unknown {
+  return isPermanentProviderError(err) ? permanent(`model provider error: ${(err as Error).message}`, 'ProviderError') : err;
+}
+
 export interface ProviderAccess {
   baseUrl: string;
   apiKey: string;
 }
 
 /** The provider, enabled, or a permanent failure that says why not. */
-export async function usableProvider(providers: ProviderCache, providerId: string): Promise<StoredProvider> {
-  const p = await providers.get(providerId);
+export async function usableProvider(domain: Domain, providerId: string): Promise<StoredProvider> {
+  const p = await domain.providers.get(providerId);
   if (!p) throw permanent(`model provider [${providerId}] is not found`);
   if (p.enabled === false) throw permanent(`model provider [${providerId}] is not enabled`);
   return p;
 }
 
 /** The provider's URL and key, read where they are used: secrets never travel through workflow history. */
-export async function providerAccess(providers: ProviderCache, providerId: string): Promise<ProviderAccess> {
-  const p = await usableProvider(providers, providerId);
+export async function providerAccess(domain: Domain, providerId: string): Promise<ProviderAccess> {
+  const p = await usableProvider(domain, providerId);
   return { baseUrl: p.base_url ?? '', apiKey: p.api_key ?? '' };
 }
 
@@ -64,7 +66,7 @@ export async function completeWithModel(
   onToken?: (text: string) => void | Promise<void>,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<string> {
-  const access = await providerAccess(deps.providers, model.providerId);
+  const access = await providerAccess(deps.domain, model.providerId);
   let text = '';
   try {
     await withHeartbeat(() => streamChat({
@@ -81,8 +83,7 @@ export async function completeWithModel(
       },
     }));
   } catch (err) {
-    if (isPermanentProviderError(err)) throw permanent(`model provider error: ${(err as Error).message}`, 'ProviderError');
-    throw err;
+    throw stepError(err);
   }
   return text;
 }

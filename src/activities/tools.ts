@@ -3,37 +3,14 @@
 // a tool call that fails answers the model with the error; neither sinks the reply.
 import OpenAI from 'openai';
 import { builtinTools, runBuiltin } from '../tools/builtin';
-import type { McpServerConfig } from '../tools/mcp-pool';
 import { ToolError } from '../tools/types';
 import type { Turn, TurnContext } from '../shared/chat';
 import type { ToolCallRecord, ToolCallRequest, ToolMessage, ToolSpec } from '../shared/tools';
-import { clientFor, isAbort, isPermanentProviderError } from './llm';
-import { ChatActivityDeps, openPublisher, permanent, providerAccess, withHeartbeat } from './support';
+import { clientFor, isAbort } from './llm';
+import { ChatActivityDeps, openPublisher, providerAccess, stepError, withHeartbeat } from './support';
 
 function safeName(text: string): string {
   return text.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
-}
-
-async function serverConfig(deps: ChatActivityDeps, id: string): Promise<McpServerConfig | null> {
-  const s = (await deps.models.McpServer.findById(id).lean()) as {
-    _id: string;
-    name?: string;
-    type: McpServerConfig['type'];
-    enabled?: boolean;
-    updated?: Date;
-    config?: { command?: string; args?: string[]; env?: Array<{ name: string; value: string }>; url?: string };
-  } | null;
-  if (!s || s.enabled === false) return null;
-  return {
-    id: s._id,
-    name: s.name ?? s._id,
-    type: s.type,
-    command: s.config?.command,
-    args: s.config?.args,
-    env: Object.fromEntries((s.config?.env ?? []).map((p) => [p.name, p.value])),
-    url: s.config?.url,
-    version: String(s.updated?.getTime() ?? 0),
-  };
 }
 
 function toOpenAiMessage(m: ToolMessage): OpenAI.Chat.Completions.ChatCompletionMessageParam {
@@ -54,7 +31,7 @@ export function createToolActivities(deps: ChatActivityDeps) {
       const specs: ToolSpec[] = builtinTools(t.builtin).map((b) => ({ ...b, kind: 'builtin' as const, toolName: b.name }));
       const { publisher } = await openPublisher(deps, turn);
       for (const id of t.mcpServerIds) {
-        const server = await serverConfig(deps, id);
+        const server = await deps.domain.mcpServers.connection(id);
         if (!server) continue;
         try {
           const tools = await withHeartbeat(() => pool.listTools(server));
@@ -74,7 +51,7 @@ export function createToolActivities(deps: ChatActivityDeps) {
     /** One model step: its text (streamed as `tools` chunks) and the tool calls it asks for. */
     async toolModelStep(turn: Turn, ctx: TurnContext, messages: ToolMessage[], specs: ToolSpec[]): Promise<{ content: string; calls: ToolCallRequest[] }> {
       const model = ctx.tools?.model ?? ctx.model;
-      const access = await providerAccess(deps.providers, model.providerId);
+      const access = await providerAccess(deps.domain, model.providerId);
       const client = clientFor(access.baseUrl, access.apiKey);
       try {
         const res = await withHeartbeat(() =>
@@ -94,8 +71,7 @@ export function createToolActivities(deps: ChatActivityDeps) {
         }
         return { content, calls };
       } catch (err) {
-        if (isPermanentProviderError(err)) throw permanent(`model provider error: ${(err as Error).message}`, 'ProviderError');
-        throw err;
+        throw stepError(err);
       }
     },
 
@@ -117,7 +93,7 @@ export function createToolActivities(deps: ChatActivityDeps) {
         }
         const result = await withHeartbeat(async () => {
           if (spec.kind === 'builtin') return runBuiltin(spec.toolName, args, config, abort.signal);
-          const server = await serverConfig(deps, spec.serverId ?? '');
+          const server = await deps.domain.mcpServers.connection(spec.serverId ?? '');
           if (!server) throw new ToolError(`MCP server ${spec.serverId} is gone or disabled`);
           return pool.callTool(server, spec.toolName, args, abort.signal);
         });

@@ -1,5 +1,7 @@
 // The Koa application: middleware order is the request's path through the API.
 import Koa, { Next } from 'koa';
+import { busKeys } from '../bus/keys';
+import { createChat } from './chat';
 import type { AppContext, AppContextExt, AppDeps, AppState } from './context';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
 import { auth } from './middleware/auth';
@@ -10,17 +12,12 @@ import { requestLog } from './middleware/request-log';
 import { isUiPath, staticUi } from './middleware/static';
 import { assistantRouter } from './routes/assistant/router';
 import { authRouter } from './routes/auth/router';
+import { chatRouter } from './routes/chat/router';
 import { datasourceRouter } from './routes/datasource/router';
 import { documentRouter } from './routes/document/router';
 import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
 import { systemRouter } from './routes/system/router';
-import { chatRouter } from './routes/chat/router';
-import { ChatService } from './chat/service';
-import { busKeys } from '../bus/keys';
-import { touchDatasource } from '../retrieval/engine';
-import { touchProvider } from '../activities/providers';
-import { assistantCache, touchAssistant } from './routes/assistant/cache';
 
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /provider/_info']);
 /** The admin UI's files (GET /, /assets/*, the favicon) are public: the UI signs in with a token itself. */
@@ -39,29 +36,26 @@ function unmatchedRoutes() {
 export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
   const app = new Koa<AppState, AppContextExt>();
   app.proxy = false;
-  const { models } = deps.mongo;
-  const keys = busKeys(deps.config.redis.prefix);
-  const touch = (datasourceId: string) => touchDatasource(deps.redis, keys, datasourceId);
-  const assistants = assistantCache(models, deps.redis, keys);
-  const chat = new ChatService({ models, assistants, redis: deps.redis, keys, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue, turnsPerRun: deps.config.chat.turnsPerRun, continueQuietMs: deps.config.chat.continueQuietMs, admissionMs: deps.config.chat.admissionMs, logger: deps.logger });
+  const { domain } = deps;
+  const chat = createChat(deps, busKeys(deps.config.redis.prefix));
 
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());
   app.use(cors());
   app.use(staticUi());
-  app.use(auth(models, isPublic));
+  app.use(auth(domain.tokens, isPublic));
   app.use(jsonBody(deps.config.bodyLimitBytes));
   app.use(unmatchedRoutes());
 
   const routers = [
     systemRouter(deps),
-    authRouter(models),
-    assistantRouter(models, (id) => touchAssistant(deps.redis, keys, id)),
-    modelProviderRouter(models, (id) => touchProvider(deps.redis, keys, id)),
-    datasourceRouter(models, touch),
-    documentRouter(models, touch),
-    mcpServerRouter(models),
-    chatRouter(models, chat, { redis: deps.redis, hub: deps.hub, keys }),
+    authRouter(domain.tokens),
+    assistantRouter(domain.assistants),
+    modelProviderRouter(domain.providers),
+    datasourceRouter(domain.datasources),
+    documentRouter(domain.documents),
+    mcpServerRouter(domain.mcpServers),
+    chatRouter(chat),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: false }));
 

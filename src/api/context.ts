@@ -1,5 +1,7 @@
 import type { Middleware, ParameterizedContext, Request } from 'koa';
 import type { Config } from '../config';
+import type { Domain } from '../domain';
+import type { User } from '../domain/users';
 import type { Logger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
 import type { Redis } from '../infra/redis';
@@ -15,13 +17,11 @@ export interface AppDeps {
   temporal: Temporal;
   /** The process's one Redis subscriber, shared by every stream and socket. */
   hub: RedisHub;
+  domain: Domain;
 }
 
-export interface User {
-  id: string;
-  username: string;
-  roles: string[];
-}
+/** How a route answers for a record that does not exist (see middleware/errors.ts). */
+export type NotFoundShape = 'result' | 'found';
 
 export interface AppState {
   requestId: string;
@@ -29,6 +29,7 @@ export interface AppState {
   user?: User;
   /** The request body after validation (see middleware/validate.ts). */
   input?: unknown;
+  notFoundShape?: NotFoundShape;
 }
 
 /** What routes add to Koa's context: path params, and the parsed JSON body (middleware/body.ts). */

@@ -14,14 +14,6 @@ export function busKeys(prefix: string) {
     wsKey: (wsId: string) => `${prefix}ws:${wsId}`,
     /** Tells the instance holding a WebSocket to forward a reply to it. */
     wsChannel: (wsId: string) => `${prefix}wsattach:${wsId}`,
-    /** Bumped on every change to a datasource's documents; workers rebuild their index when it moves. */
-    datasourceVersion: (datasourceId: string) => `${prefix}dsver:${datasourceId}`,
-    /** Bumped on every change to a model provider; workers re-read it when it moves. */
-    providerVersion: (providerId: string) => `${prefix}provver:${providerId}`,
-    /** Bumped when a session's status changes or it is deleted; API instances re-read it when it moves. */
-    sessionVersion: (sessionId: string) => `${prefix}sessver:${sessionId}`,
-    /** Bumped on every change to an assistant; API instances re-read it when it moves. */
-    assistantVersion: (assistantId: string) => `${prefix}asstver:${assistantId}`,
     /** Duplicate-request throttle fingerprints. */
     throttleKey: (fingerprint: string) => `${prefix}throttle:${fingerprint}`,
   };

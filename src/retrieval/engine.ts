@@ -8,46 +8,15 @@
 // indexed, and each document is kept as one compact record.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import MiniSearch, { type SearchOptions } from 'minisearch';
-import type { BusKeys } from '../bus/keys';
+import type { Documents } from '../domain/documents/documents';
+import { DOCUMENT_SEARCH_FIELDS } from '../domain/documents/records';
 import type { Redis } from '../infra/redis';
-import type { Models } from '../models';
-import { compileQuery } from '../search/es-query';
-import { DOCUMENT_SEARCH_FIELDS } from '../api/routes/document/presenter';
+import type { VersionKeys } from '../infra/versions';
+import { SearchQueryError } from '../search/errors';
+import { compileQuery, Filter } from '../search/es-query';
+import { RetrievalError } from './errors';
 import { compileDocFilter } from './filter';
-
-/** What the index keeps of a document: enough to filter, rank and cite; content is read from Mongo on deep read. */
-export interface IndexedDoc {
-  id: string;
-  title: string;
-  summary: string;
-  url: string;
-  icon: string;
-  type: string;
-  category: string;
-  subcategory: string;
-  categories: string[];
-  tags: string[];
-  lang: string;
-  disabled: boolean;
-  source: { id: string; type: string; name: string; icon: string };
-  owner: { username?: string; userid?: string } | null;
-  rich_categories: Array<{ key?: string; label?: string }>;
-  updated: Date;
-  created: Date;
-}
-
-export interface RetrievedDoc extends IndexedDoc {
-  score: number;
-}
-
-export interface RetrievalRequest {
-  datasourceIds: string[];
-  /** Texts to search for (the user's query, the intent's rephrasings and keywords). */
-  queries: string[];
-  /** ES clauses every document must match (datasource.filter, request filters). */
-  filters: unknown[];
-  size: number;
-}
+import type { IndexedDoc, RetrievalRequest, RetrievedDoc } from './types';
 
 type StoredDoc = Partial<Omit<IndexedDoc, 'id'>> & { _id: string; content?: string; updated: Date; created: Date };
 
@@ -90,9 +59,7 @@ const LOAD_BATCH = 2000;
 /** Documents indexed between yields to the event loop (heartbeats, reads in flight). */
 const INDEX_SLICE = 500;
 /** Only what the index keeps and searches: no payload/metadata JSON, thumbnails and such. */
-const LOAD_PROJECTION = Object.fromEntries(
-  ['title', 'summary', 'content', 'url', 'icon', 'type', 'category', 'subcategory', 'categories', 'tags', 'lang', 'disabled', 'source', 'owner', 'rich_categories', 'updated', 'created'].map((f) => [f, 1]),
-);
+const LOAD_FIELDS = ['title', 'summary', 'content', 'url', 'icon', 'type', 'category', 'subcategory', 'categories', 'tags', 'lang', 'disabled', 'source', 'owner', 'rich_categories', 'updated', 'created'];
 
 // Query words are split and normalised exactly as the index does it.
 const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
@@ -174,27 +141,30 @@ function head(text: string, end: number): string {
   return end >= text.length ? text : Buffer.from(text.slice(0, end), 'utf16le').toString('utf16le');
 }
 
+/** A filter (datasource.filter or a request's) as a Mongo filter; a filter it cannot read is a RetrievalError. */
+function compileFilter(clause: unknown, i: number): Filter {
+  try {
+    return compileQuery(clause, DOCUMENT_SEARCH_FIELDS, `filter[${i}]`);
+  } catch (err) {
+    if (err instanceof SearchQueryError) throw new RetrievalError(err.message);
+    throw err;
+  }
+}
+
 export class RetrievalEngine {
   private readonly indexes = new Map<string, DatasourceIndex>();
   private readonly building = new Map<string, Promise<DatasourceIndex>>();
 
   constructor(
-    private readonly models: Models,
+    private readonly documents: Documents,
     private readonly redis: Redis,
-    private readonly keys: BusKeys,
+    private readonly versions: VersionKeys,
   ) {}
-
-  /** Ids of enabled datasources among `ids` ("*" = every enabled datasource). */
-  async enabledDatasources(ids: string[]): Promise<Array<{ id: string; name: string; description: string }>> {
-    const filter = ids.includes('*') ? { enabled: { $ne: false } } : { _id: { $in: ids }, enabled: { $ne: false } };
-    const found = (await this.models.Datasource.find(filter).lean()) as Array<{ _id: string; name?: string; description?: string }>;
-    return found.map((d) => ({ id: d._id, name: d.name ?? '', description: d.description ?? '' }));
-  }
 
   async search(req: RetrievalRequest): Promise<RetrievedDoc[]> {
     const plan = queryPlan(req.queries);
     if (!plan.text || req.datasourceIds.length === 0 || req.size <= 0) return [];
-    const compiled = req.filters.filter((f) => f && Object.keys(f as object).length > 0).map((f, i) => compileQuery(f, DOCUMENT_SEARCH_FIELDS, `filter[${i}]`));
+    const compiled = req.filters.filter((f) => f && Object.keys(f as object).length > 0).map((f, i) => compileFilter(f, i));
     const accept = compiled.length ? compileDocFilter(compiled.length === 1 ? compiled[0]! : { $and: compiled }) : null;
     const options: SearchOptions = {
       boost: FIELD_BOOSTS,
@@ -236,7 +206,7 @@ export class RetrievalEngine {
 
   /** The index of one datasource, rebuilt when its version moved. Concurrent callers share one build. */
   private async indexFor(datasourceId: string): Promise<DatasourceIndex> {
-    const version = (await this.redis.get(this.keys.datasourceVersion(datasourceId))) ?? 'none';
+    const version = (await this.redis.get(this.versions.datasource(datasourceId))) ?? 'none';
     const cached = this.indexes.get(datasourceId);
     if (cached && cached.version === version) return cached;
     // Stale: let it go now rather than after the rebuild, so the two are not in memory together.
@@ -257,8 +227,8 @@ export class RetrievalEngine {
     const docs: IndexedDoc[] = [];
     const interner = new Interner();
     let allEnabled = true;
-    // The raw driver, not mongoose documents: only the projected fields, no casting.
-    const cursor = this.models.Document.collection.find({ 'source.id': datasourceId }, { projection: LOAD_PROJECTION, batchSize: LOAD_BATCH });
+    // The raw driver, not mongoose documents: only the fields the index keeps, no casting.
+    const cursor = this.documents.readAll<StoredDoc>(datasourceId, LOAD_FIELDS, LOAD_BATCH);
 
     // Reading runs ahead of indexing (the cursor asks for the next batch as soon as one is taken
     // apart), so the database prepares batches while this process indexes; queued are only the
@@ -268,7 +238,7 @@ export class RetrievalEngine {
     let wake: (() => void) | undefined;
     const reading = (async () => {
       try {
-        for await (const raw of cursor as AsyncIterable<StoredDoc>) {
+        for await (const raw of cursor) {
           const doc: IndexedDoc = {
             id: raw._id,
             title: raw.title ?? '',
@@ -328,9 +298,4 @@ export class RetrievalEngine {
     }
     return { version, search, docs, allEnabled };
   }
-}
-
-/** API side: a document of this datasource changed; workers rebuild its index on next use. */
-export async function touchDatasource(redis: Redis, keys: BusKeys, datasourceId: string): Promise<void> {
-  if (datasourceId) await redis.incr(keys.datasourceVersion(datasourceId));
 }

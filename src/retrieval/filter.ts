@@ -3,7 +3,8 @@
 // the plain fields run as direct JS checks; anything else (dates, ranges, $exists, owner.*,
 // rich_categories.*, unknown fields) is handed to mingo, so the Mongo semantics stay mingo's.
 import { Query } from 'mingo';
-import type { IndexedDoc } from './engine';
+import { isObject } from '../shared/objects';
+import type { IndexedDoc } from './types';
 
 export type DocPredicate = (doc: IndexedDoc) => boolean;
 
@@ -30,7 +31,8 @@ const GETTERS: Record<string, Getter> = {
   'source.icon': (d) => d.source.icon,
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+/** An operator object such as {$in: [...]} (a Date is a value, not one). */
+const isCondition = (v: unknown): v is Record<string, unknown> => isObject(v) && !(v instanceof Date);
 const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 /** What mingo sees: the indexed document under its Mongo field names. */
@@ -53,7 +55,7 @@ function fieldPredicate(field: string, cond: unknown): DocPredicate | null {
   const get = GETTERS[field];
   if (!get) return null;
   if (isScalar(cond)) return anyValue(get, (v) => v === cond);
-  if (!isObject(cond)) return null;
+  if (!isCondition(cond)) return null;
   const keys = Object.keys(cond);
   if (keys.length === 1 && keys[0] === '$in' && Array.isArray(cond.$in) && cond.$in.every(isScalar)) {
     const values = new Set<unknown>(cond.$in);
@@ -78,7 +80,7 @@ export function compileDocFilter(filter: Record<string, unknown>): DocPredicate 
   const rest: Record<string, unknown> = {};
   for (const [key, cond] of Object.entries(filter)) {
     let p: DocPredicate | null = null;
-    if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(cond) && cond.length > 0 && cond.every(isObject)) {
+    if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(cond) && cond.length > 0 && cond.every(isCondition)) {
       const subs = cond.map((c) => compileDocFilter(c as Record<string, unknown>));
       p = key === '$and' ? (d) => subs.every((s) => s(d)) : key === '$or' ? (d) => subs.some((s) => s(d)) : (d) => !subs.some((s) => s(d));
     } else if (!key.startsWith('$')) {

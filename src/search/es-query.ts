@@ -1,6 +1,7 @@
 // Translates the Elasticsearch query DSL subset Coco clients send into a MongoDB filter that both
 // real MongoDB and FerretDB 1.24 accept ($and/$or/$nor, $in, $regex, comparison operators, $exists).
-import { BadRequestError } from '../api/errors';
+import { isObject } from '../shared/objects';
+import { SearchQueryError } from './errors';
 import { isHidden, SearchFields, storedPath } from './fields';
 
 export type Filter = Record<string, unknown>;
@@ -12,10 +13,6 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function isObject(v: Json): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Words of a full-text query; each must appear (case-insensitively) in a matching field. */
 export function tokenize(text: string): string[] {
   return text.match(/[\p{L}\p{N}_]+/gu) ?? [];
@@ -25,7 +22,7 @@ class Compiler {
   constructor(private readonly fields: SearchFields) {}
 
   private fail(path: string, message: string): never {
-    throw new BadRequestError(`${path}: ${message}`);
+    throw new SearchQueryError(`${path}: ${message}`);
   }
 
   private field(path: string, name: string): string {

@@ -1,7 +1,8 @@
 // Runs an ES-shaped search against a mongoose model and answers in Elasticsearch's response shape.
 import type { PipelineStage } from 'mongoose';
 import type { AnyModel } from '../models';
-import { BadRequestError } from '../api/errors';
+import { isObject } from '../shared/objects';
+import { SearchQueryError } from './errors';
 import { compileQuery, Filter } from './es-query';
 import { isHidden, SearchFields, storedPath } from './fields';
 import { EsBody, parseSort } from './query-string';
@@ -33,10 +34,6 @@ export interface EsResponse<T> {
   aggregations?: Record<string, unknown>;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** ES sort in any of its forms ("f", "f:desc", {f:"desc"}, {f:{order}}, arrays of these) → Mongo sort. */
 export function toMongoSort(sort: unknown, fields: SearchFields): Record<string, 1 | -1> {
   const out: Record<string, 1 | -1> = {};
@@ -46,14 +43,14 @@ export function toMongoSort(sort: unknown, fields: SearchFields): Record<string,
       for (const s of parseSort(item)) Object.assign(out, toMongoSort(s, fields));
       continue;
     }
-    if (!isObject(item)) throw new BadRequestError('sort: expected a field name or {"<field>": {"order": "asc|desc"}}');
+    if (!isObject(item)) throw new SearchQueryError('sort: expected a field name or {"<field>": {"order": "asc|desc"}}');
     for (const [field, spec] of Object.entries(item)) {
       if (field === '_score') continue; // relevance is not modelled; the default order stands in
       const order = isObject(spec) ? spec.order : spec;
       const dir = String(order ?? 'asc').toLowerCase();
-      if (dir !== 'asc' && dir !== 'desc') throw new BadRequestError(`sort.${field}: order must be asc or desc`);
+      if (dir !== 'asc' && dir !== 'desc') throw new SearchQueryError(`sort.${field}: order must be asc or desc`);
       const stored = storedPath(field);
-      if (isHidden(fields, stored)) throw new BadRequestError(`sort: field "${field}" is not sortable`);
+      if (isHidden(fields, stored)) throw new SearchQueryError(`sort: field "${field}" is not sortable`);
       out[stored] = dir === 'asc' ? 1 : -1;
     }
   }
@@ -68,16 +65,16 @@ function buildFilter(clauses: unknown[], fields: SearchFields): Filter {
 }
 
 async function termsAggs(model: AnyModel, filter: Filter, aggs: unknown, fields: SearchFields) {
-  if (!isObject(aggs)) throw new BadRequestError('aggs: expected an object of named aggregations');
+  if (!isObject(aggs)) throw new SearchQueryError('aggs: expected an object of named aggregations');
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(aggs)) {
     if (!isObject(spec) || !isObject(spec.terms) || typeof spec.terms.field !== 'string') {
-      throw new BadRequestError(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
+      throw new SearchQueryError(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
     }
     const field = storedPath(spec.terms.field);
-    if (isHidden(fields, field)) throw new BadRequestError(`aggs.${name}: field "${spec.terms.field}" is not searchable`);
+    if (isHidden(fields, field)) throw new SearchQueryError(`aggs.${name}: field "${spec.terms.field}" is not searchable`);
     const size = spec.terms.size === undefined ? 10 : Number(spec.terms.size);
-    if (!Number.isInteger(size) || size < 0) throw new BadRequestError(`aggs.${name}.terms.size: expected a non-negative integer`);
+    if (!Number.isInteger(size) || size < 0) throw new SearchQueryError(`aggs.${name}.terms.size: expected a non-negative integer`);
     const pipeline: PipelineStage[] = [{ $match: filter }];
     if (fields.arrays?.includes(field)) pipeline.push({ $unwind: `$${field}` });
     // FerretDB 1.24 supports $group only with $sum/$count; sorting and cutting are done here.
@@ -132,10 +129,10 @@ export function toSearchRequest(qs: EsBody, body: unknown): SearchRequest {
   const clauses: unknown[] = qs.query ? [qs.query] : [];
   const req: SearchRequest = { clauses, from: qs.from ?? 0, size: qs.size ?? 10, sort: qs.sort };
   if (body === undefined || body === null) return req;
-  if (!isObject(body)) throw new BadRequestError('search body: expected a JSON object');
+  if (!isObject(body)) throw new SearchQueryError('search body: expected a JSON object');
   const allowed = ['query', 'from', 'size', 'sort', 'aggs', 'aggregations', '_source', 'track_total_hits', 'highlight', 'post_filter'];
   for (const k of Object.keys(body)) {
-    if (!allowed.includes(k)) throw new BadRequestError(`search body: unsupported key "${k}"`);
+    if (!allowed.includes(k)) throw new SearchQueryError(`search body: unsupported key "${k}"`);
   }
   if (body.query !== undefined) clauses.push(body.query);
   if (body.post_filter !== undefined) clauses.push(body.post_filter);
@@ -143,7 +140,7 @@ export function toSearchRequest(qs: EsBody, body: unknown): SearchRequest {
     const v = body[k];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10_000) {
-      throw new BadRequestError(`search body: ${k} must be an integer between 0 and 10000`);
+      throw new SearchQueryError(`search body: ${k} must be an integer between 0 and 10000`);
     }
     req[k] = v;
   }

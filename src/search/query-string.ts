@@ -1,5 +1,5 @@
 // Coco's query-string search DSL (query, fields, filter, sort, from, size), turned into an ES body.
-import { BadRequestError } from '../api/errors';
+import { SearchQueryError } from './errors';
 
 export type QueryParams = Record<string, string | string[] | undefined>;
 
@@ -32,8 +32,8 @@ export function intParam(q: QueryParams, name: string, fallback: number, max = 1
   const raw = last(q[name]);
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`${name}: expected a non-negative integer, got "${raw}"`);
-  if (n > max) throw new BadRequestError(`${name}: must be at most ${max}`);
+  if (!Number.isInteger(n) || n < 0) throw new SearchQueryError(`${name}: expected a non-negative integer, got "${raw}"`);
+  if (n > max) throw new SearchQueryError(`${name}: must be at most ${max}`);
   return n;
 }
 
@@ -68,8 +68,8 @@ export function parseSort(spec: string): Array<Record<string, { order: 'asc' | '
     .map((s) => {
       const [field, dir] = s.split(':');
       const order = (dir ?? (field === '_score' ? 'desc' : 'asc')).toLowerCase();
-      if (order !== 'asc' && order !== 'desc') throw new BadRequestError(`sort: "${s}" must end in :asc or :desc`);
-      if (!field || !new RegExp(`^${FIELD}$`).test(field)) throw new BadRequestError(`sort: "${s}" is not a field name`);
+      if (order !== 'asc' && order !== 'desc') throw new SearchQueryError(`sort: "${s}" must end in :asc or :desc`);
+      if (!field || !new RegExp(`^${FIELD}$`).test(field)) throw new SearchQueryError(`sort: "${s}" is not a field name`);
       return { [field]: { order } };
     });
 }

@@ -47,3 +47,16 @@ export interface ToolsContext {
   model: { providerId: string; name: string; settings: Record<string, unknown> };
   maxIterations: number;
 }
+
+/** How a worker reaches an MCP server (secrets included: never in workflow history or responses). */
+export interface McpServerConfig {
+  id: string;
+  name: string;
+  type: 'stdio' | 'sse' | 'streamable_http';
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  url?: string;
+  /** Changes when the server's config changes: a new connection is made then. */
+  version: string;
+}

@@ -5,19 +5,11 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Logger } from '../infra/logger';
-import { ToolError, ToolsConfig } from './types';
+import type { McpServerConfig } from '../shared/tools';
+import type { ToolsConfig } from '../config';
+import { ToolError } from './types';
 
-export interface McpServerConfig {
-  id: string;
-  name: string;
-  type: 'stdio' | 'sse' | 'streamable_http';
-  command?: string;
-  args?: string[];
-  env?: Record<string, string>;
-  url?: string;
-  /** Changes when the server's config changes: a new connection is made then. */
-  version: string;
-}
+export type { McpServerConfig };
 
 export interface McpTool {
   name: string;

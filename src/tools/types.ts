@@ -1,13 +1,3 @@
-// Configuration and errors of the tools a reply can call (their shared types are in src/shared/tools.ts).
-export type { ToolCallRecord, ToolCallRequest, ToolSpec } from '../shared/tools';
-
-export interface ToolsConfig {
-  wikipediaUrl: string;
-  duckduckgoUrl: string;
-  scraper: { allowPrivate: boolean; maxBytes: number; timeoutMs: number };
-  mcp: { connectTimeoutMs: number; callTimeoutMs: number; idleMs: number };
-  /** Tool results are cut to this many characters before they reach the model. */
-  maxResultChars: number;
-}
-
+// The error a tool raises to tell the model what went wrong (its shared types are in src/shared/tools.ts;
+// its configuration, ToolsConfig, in src/config.ts).
 export class ToolError extends Error {}

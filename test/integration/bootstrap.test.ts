@@ -1,5 +1,5 @@
-import { hashToken } from '../../src/auth/tokens';
-import { bootstrap, BUILTIN_PROVIDER_ID } from '../../src/bootstrap';
+import { hashToken } from '../../src/domain/tokens';
+import { bootstrap, BUILTIN_PROVIDER_ID } from '../../src/domain/bootstrap';
 import { createLogger } from '../../src/infra/logger';
 import { connectMongo, Mongo } from '../../src/infra/mongo';
 import { startTestApi } from '../helpers/api';

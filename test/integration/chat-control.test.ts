@@ -1,7 +1,7 @@
 // Cancel, close and reopen, resume, sessions across API instances, ownership and keepalive expiry.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { storeToken } from '../../src/auth/tokens';
+import { storeToken } from '../../src/domain/tokens';
 import { startApiServer } from '../../src/server';
 import { workflowIdForSession } from '../../src/shared/chat';
 import { ChatEnv, connectWs, endReason, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';

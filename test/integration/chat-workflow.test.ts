@@ -1,6 +1,6 @@
 // The session workflow's lifecycle: continue-as-new keeps long chats going, state is queryable.
 import { Worker } from '@temporalio/worker';
-import { busKeys } from '../../src/bus/keys';
+import { versionKeys } from '../../src/infra/versions';
 import { workflowIdForSession } from '../../src/shared/chat';
 import { stateQuery } from '../../src/workflows/definitions';
 import { ChatEnv, endReason, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
@@ -91,7 +91,7 @@ describe('the way to the first token', () => {
     expect(turnsGiven.beginReply).not.toHaveProperty('assistant');
     // It names the assistant version the API checked, so the worker's cached copy at it needs no Redis read.
     const { redis, config } = env.api.server.deps;
-    const version = (await redis.get(busKeys(config.redis.prefix).assistantVersion(String(turnsGiven.beginReply?.assistantId)))) ?? 'none';
+    const version = (await redis.get(versionKeys(config.redis.prefix).assistant(String(turnsGiven.beginReply?.assistantId)))) ?? 'none';
     expect(turnsGiven.beginReply).toMatchObject({ assistantId: 'default', assistantVersion: version });
   });
 

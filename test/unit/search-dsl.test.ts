@@ -1,4 +1,4 @@
-import { BadRequestError } from '../../src/api/errors';
+import { SearchQueryError } from '../../src/search/errors';
 import { compileQuery } from '../../src/search/es-query';
 import { SearchFields } from '../../src/search/fields';
 import { queryStringToEs } from '../../src/search/query-string';
@@ -60,7 +60,7 @@ describe('ES query → Mongo filter', () => {
     expect(() => compileQuery({ bool: { must: [{ term: { a: 1 } }, { geo_shape: {} }] } }, fields)).toThrow(
       'query.bool.must[1]: unsupported query type "geo_shape"',
     );
-    expect(() => compileQuery({ term: { secret: 'x' } }, fields)).toThrow(BadRequestError);
+    expect(() => compileQuery({ term: { secret: 'x' } }, fields)).toThrow(SearchQueryError);
     expect(() => compileQuery({ term: { a: 1, b: 2 } }, fields)).toThrow('expected exactly one field');
     expect(() => compileQuery('nope', fields)).toThrow('expected a query object');
   });
@@ -106,7 +106,7 @@ describe('search request', () => {
 
   it('refuses to sort on hidden fields or anything under them', () => {
     expect(() => toMongoSort('secret:asc', fields)).toThrow('sort: field "secret" is not sortable');
-    expect(() => toMongoSort([{ 'secret.inner': 'desc' }], fields)).toThrow(BadRequestError);
+    expect(() => toMongoSort([{ 'secret.inner': 'desc' }], fields)).toThrow(SearchQueryError);
   });
 
   it('merges the ES body with the query string and validates paging', () => {

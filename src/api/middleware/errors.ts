@@ -1,21 +1,53 @@
-// The one place error responses are written.
+// The one place error responses are written: the API's own errors, domain errors and search errors, each
+// mapped to its status and Coco's envelope {"status":N,"error":{"reason":"..."}}. A record that does not
+// exist is answered in Coco's write-envelope shape instead: {"_id":..,"result":"not_found"}, or
+// {"_id":..,"found":false} on the routes that declare it (notFoundAs).
 import type { Next } from 'koa';
+import { DomainError, Forbidden, InvalidInput, NotFound } from '../../domain/errors';
+import { SearchQueryError } from '../../search/errors';
+import type { AppContext, NotFoundShape } from '../context';
 import { HttpError } from '../errors';
-import type { AppContext } from '../context';
+
+function envelope(status: number, reason: string) {
+  return { status, error: { reason } };
+}
+
+function notFoundBody(err: NotFound, shape: NotFoundShape) {
+  return shape === 'found' ? { _id: err.id, found: false } : { _id: err.id, result: 'not_found' };
+}
+
+/** Status and body of an error the API knows, or undefined for anything else (a bug: 500). */
+function renderError(err: unknown, shape: NotFoundShape = 'result'): { status: number; body: unknown } | undefined {
+  if (err instanceof HttpError) return { status: err.status, body: envelope(err.status, err.reason) };
+  if (err instanceof NotFound) return { status: 404, body: notFoundBody(err, shape) };
+  if (err instanceof InvalidInput || err instanceof SearchQueryError) return { status: 400, body: envelope(400, err.message) };
+  if (err instanceof Forbidden) return { status: 403, body: envelope(403, err.message) };
+  if (err instanceof DomainError) return { status: 400, body: envelope(400, err.message) };
+  return undefined;
+}
 
 export function errorEnvelope() {
   return async (ctx: AppContext, next: Next) => {
     try {
       await next();
     } catch (err) {
-      if (err instanceof HttpError) {
-        ctx.status = err.status;
-        ctx.body = err.body();
+      const known = renderError(err, ctx.state.notFoundShape);
+      if (known) {
+        ctx.status = known.status;
+        ctx.body = known.body;
         return;
       }
       ctx.state.log?.error({ err }, 'unhandled error');
       ctx.status = 500;
       ctx.body = { status: 500, error: { reason: 'internal server error', request_id: ctx.state.requestId } };
     }
+  };
+}
+
+/** Declares how a route answers for a record that does not exist (Coco uses both shapes). */
+export function notFoundAs(shape: NotFoundShape) {
+  return async (ctx: AppContext, next: Next) => {
+    ctx.state.notFoundShape = shape;
+    return next();
   };
 }

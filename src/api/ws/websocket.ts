@@ -6,18 +6,18 @@ import type Koa from 'koa';
 import websockify from 'koa-websocket';
 import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
-import { tokenFromHeaders, userForToken } from '../../auth/tokens';
 import { followReply } from '../../bus/follow';
 import type { RedisHub } from '../../bus/hub';
 import type { BusKeys } from '../../bus/keys';
 import type { WsAttachNotice } from '../../bus/ws-attach';
 import type { Logger } from '../../infra/logger';
 import type { Redis } from '../../infra/redis';
-import type { Models } from '../../models';
+import type { Tokens } from '../../domain/tokens';
 import { newId } from '../../shared/ids';
+import { tokenFromHeaders } from '../middleware/auth';
 
 export interface WsDeps {
-  models: Models;
+  tokens: Tokens;
   redis: Redis;
   hub: RedisHub;
   keys: BusKeys;
@@ -97,7 +97,7 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
       verifyClient: (info, done) => {
         const token = tokenOf(info.req);
         if (!token) return done(false, 401, 'invalid login');
-        userForToken(deps.models, token).then(
+        deps.tokens.userFor(token).then(
           (user) => (user ? done(true) : done(false, 401, 'invalid login')),
           () => done(false, 503, 'token check failed'),
         );

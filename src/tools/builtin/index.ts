@@ -1,6 +1,7 @@
 // The builtin tools behind `tools.builtin.*`.
 import type { BuiltinTools } from '../../shared/tools';
-import { ToolError, ToolsConfig } from '../types';
+import type { ToolsConfig } from '../../config';
+import { ToolError } from '../types';
 import { calculate, calculatorSpec } from './calculator';
 import { duckduckgo, duckduckgoSpec, scrape, scraperSpec, wikipedia, wikipediaSpec } from './web';
 

@@ -1,7 +1,8 @@
 // Wikipedia (MediaWiki API), DuckDuckGo (its HTML results page) and the scraper (a page's readable
 // text). Base URLs come from the config, so tests and private mirrors work.
 import * as cheerio from 'cheerio';
-import { ToolError, ToolsConfig } from '../types';
+import type { ToolsConfig } from '../../config';
+import { ToolError } from '../types';
 import { fetchText } from './http';
 
 const textArg = (args: Record<string, unknown>, name: string) => {

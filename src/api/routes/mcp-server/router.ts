@@ -1,19 +1,9 @@
 import Router from '@koa/router';
-import type { Models } from '../../../models';
+import type { McpServers } from '../../../domain/mcp-servers/mcp-servers';
+import { McpServerInput } from '../../../domain/mcp-servers/schema';
 import type { AppContextExt, AppState } from '../../context';
-import { Resource } from '../resource';
-import { MCP_SEARCH_FIELDS, mcpToStored, presentMcpServer, presentMcpServerHit } from './presenter';
-import { McpServerInput } from './schema';
+import { resourceRoutes } from '../resource';
 
-export function mcpServerRouter(models: Models) {
-  const servers = new Resource<McpServerInput>({
-    what: 'MCP server',
-    model: models.McpServer,
-    search: MCP_SEARCH_FIELDS,
-    notFoundShape: 'found',
-    toStored: mcpToStored,
-    present: presentMcpServer,
-    presentHit: presentMcpServerHit,
-  });
-  return servers.routes(new Router<AppState, AppContextExt>({ prefix: '/mcp_server' }), McpServerInput);
+export function mcpServerRouter(servers: McpServers) {
+  return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/mcp_server' }), servers.store, McpServerInput, 'found');
 }

@@ -1,7 +1,7 @@
 // Public routes: GET /health and GET /provider/_info.
 import Router from '@koa/router';
-import { tokenFromHeaders, userForToken } from '../../../auth/tokens';
 import type { AppContextExt, AppDeps, AppState } from '../../context';
+import { tokenFromHeaders } from '../../middleware/auth';
 import { checkServices } from './health';
 
 export const SERVER_VERSION = '0.7.1';
@@ -18,7 +18,7 @@ export function systemRouter(deps: AppDeps) {
   router.get('/provider/_info', async (ctx) => {
     const { healthy, services } = await checkServices(deps);
     const token = tokenFromHeaders((h) => ctx.get(h));
-    const user = token ? await userForToken(deps.mongo.models, token) : undefined;
+    const user = token ? await deps.domain.tokens.userFor(token) : undefined;
     ctx.body = {
       name: 'Coco Server',
       endpoint: deps.config.publicUrl,
@@ -38,7 +38,7 @@ export function systemRouter(deps: AppDeps) {
       auth_provider: { sso: { url: '' } },
       health: { status: healthy ? 'green' : 'red', services: Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.status === 'ok' ? 'green' : 'red'])) },
       setup_required: false,
-      ...(user && { stats: { assistant_count: await deps.mongo.models.Assistant.countDocuments({}) } }),
+      ...(user && { stats: { assistant_count: await deps.domain.assistants.count() } }),
     };
   });
 

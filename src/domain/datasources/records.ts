@@ -1,8 +1,10 @@
-import { deserialize, serialize } from '../../../models/base';
-import type { SearchFields } from '../../../search/fields';
-import { baseSource, Stored } from '../resource';
+// A datasource as stored ↔ as read: its connector config is free-form JSON (kept serialized) that may hold
+// credentials, masked on GET and in hits and kept when a PUT sends the mask back.
+import { deserialize, serialize } from '../../models/base';
+import type { SearchFields } from '../../search/fields';
+import type { Stored } from '../record';
+import { maskConfig, unmaskConfig } from '../secrets';
 import type { DatasourceInput } from './schema';
-import { maskConfig, unmaskConfig } from './secrets';
 
 export const DATASOURCE_SEARCH_FIELDS: SearchFields = {
   index: 'coco_datasource',
@@ -17,13 +19,18 @@ const storedConfig = (doc: Stored | undefined) => deserialize((doc?.connector as
 
 /** `existing` on replace: masked secrets sent back keep their stored values. */
 export function datasourceToStored(input: DatasourceInput, existing?: Stored): Record<string, unknown> {
-  const config = unmaskConfig(input.connector.config, storedConfig(existing));
+  const config = unmaskConfig(input.connector.config, storedConfig(existing), 'connector.config');
   return { ...input, connector: { id: input.connector.id, config_json: serialize(config) } };
 }
 
-export function presentDatasource(doc: Stored): Record<string, unknown> {
-  const out = baseSource(doc);
+export function datasourceView(doc: Stored): Stored {
   const c = (doc.connector as { id?: string; config_json?: string }) ?? {};
-  out.connector = { id: c.id ?? '', config: maskConfig(deserialize(c.config_json)) };
-  return out;
+  return { ...doc, connector: { id: c.id ?? '', config: maskConfig(deserialize(c.config_json)) } };
+}
+
+/** An enabled datasource as a chat names it to the intent step. */
+export interface DatasourceRef {
+  id: string;
+  name: string;
+  description: string;
 }

@@ -1,11 +1,13 @@
 // First-start work, idempotent on every start: built-in records and the admin token.
-import { ADMIN_USER, generateToken, hashToken, storeToken } from './auth/tokens';
-import type { Config } from './config';
-import type { Logger } from './infra/logger';
-import type { Models } from './models';
-import { assistantToStored } from './api/routes/assistant/presenter';
-import { AssistantInput } from './api/routes/assistant/schema';
-import { AI_OVERVIEW_ROLE_PROMPT } from './shared/prompts';
+import type { Config } from '../config';
+import type { Logger } from '../infra/logger';
+import type { Models } from '../models';
+import { AI_OVERVIEW_ROLE_PROMPT } from '../shared/prompts';
+import { assistantToStored } from './assistants/records';
+import { AssistantInput } from './assistants/schema';
+import { isDuplicateKey } from './record';
+import { generateToken, hashToken, storeToken } from './tokens';
+import { ADMIN_USER } from './users';
 
 export const BUILTIN_PROVIDER_ID = 'coco';
 
@@ -14,16 +16,12 @@ export interface BootstrapResult {
   createdAdminToken?: string;
 }
 
-function isDuplicate(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000;
-}
-
 async function insertOnce(fn: () => Promise<unknown>): Promise<boolean> {
   try {
     await fn();
     return true;
   } catch (err) {
-    if (isDuplicate(err)) return false; // another process seeded it first
+    if (isDuplicateKey(err)) return false; // another process seeded it first
     throw err;
   }
 }

@@ -1,9 +1,9 @@
 // The assistant object clients send (coco-api.md §5.1). Every field is typed; unknown keys are dropped.
 import { z } from 'zod';
-import { compileQuery } from '../../../search/es-query';
-import { DEFAULT_GREETING } from '../../../shared/prompts';
+import { compileQuery } from '../../search/es-query';
+import { DEFAULT_GREETING } from '../../shared/prompts';
 import { ModelConfig, ModelConfigOrSettings } from '../model-config';
-import { DOCUMENT_SEARCH_FIELDS } from '../document/presenter';
+import { DOCUMENT_SEARCH_FIELDS } from '../documents/records';
 
 export const ASSISTANT_TYPES = ['simple', 'deep_think'] as const;
 const ids = z.array(z.string().min(1, 'ids must not be empty strings'));

@@ -1,0 +1,49 @@
+// Stopping replies: cancel (the running reply, or the one a message names) and close (the session's
+// reply is cancelled and saved, its workflow completes), each by a Redis notice that the running step
+// hears at once and a workflow signal that makes it durable.
+import { requestCancel } from '../../bus/cancel';
+import type { BusKeys } from '../../bus/keys';
+import type { Messages } from '../../domain/sessions/messages';
+import type { Redis } from '../../infra/redis';
+import type { ReplyRef } from '../../shared/chat';
+import type { SessionWorkflows } from './workflows';
+
+export class ReplyControl {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: BusKeys,
+    private readonly messages: Messages,
+    private readonly workflows: SessionWorkflows,
+  ) {}
+
+  /** The reply a session is working on (set when a turn starts). */
+  currentReply(sessionId: string): Promise<string | null> {
+    return this.redis.get(this.keys.currentReply(sessionId));
+  }
+
+  /** Remembers the reply a session is working on, for `_cancel` and `_close`. */
+  async setCurrentReply(sessionId: string, replyId: string): Promise<void> {
+    await this.redis.set(this.keys.currentReply(sessionId), replyId, { EX: 3600 });
+  }
+
+  /** Cancels the running reply, or the one for messageId (a user message or a reply). Idempotent; fine when nothing runs. */
+  async cancel(sessionId: string, messageId?: string): Promise<void> {
+    // Without a message: the latest reply of the session; cancelling one that already ended is harmless.
+    const replyId = messageId ? await this.messages.replyIdFor(messageId) : ((await this.currentReply(sessionId)) ?? undefined);
+    if (replyId) await requestCancel(this.redis, this.keys, replyId);
+    await this.workflows.cancel(sessionId, messageId);
+  }
+
+  /** Closes the session: its in-flight reply is cancelled and saved, its workflow completes. */
+  async close(sessionId: string): Promise<void> {
+    const current = await this.currentReply(sessionId);
+    if (current) await requestCancel(this.redis, this.keys, current);
+    await this.workflows.close(sessionId);
+  }
+
+  /** Takes back a turn the workflow took: its reply stops (Redis notice first) and is discarded. */
+  async withdraw(ref: ReplyRef): Promise<void> {
+    await requestCancel(this.redis, this.keys, ref.replyId);
+    await this.workflows.withdraw({ sessionId: ref.sessionId, replyId: ref.replyId, userMessageId: ref.userMessageId });
+  }
+}

@@ -1,0 +1,50 @@
+// The chat services the chat routes call: turns (checks and start), reply control (cancel, close),
+// reply streams (resume), over the session workflows and the domain's sessions and messages.
+import type { RedisHub } from '../../bus/hub';
+import type { BusKeys } from '../../bus/keys';
+import type { Domain } from '../../domain';
+import type { AppDeps } from '../context';
+import { ReplyControl } from './control';
+import { ReplyStreams } from './replies';
+import { Turns } from './turns';
+import { SessionWorkflows } from './workflows';
+
+export interface Chat {
+  turns: Turns;
+  control: ReplyControl;
+  replies: ReplyStreams;
+  sessions: Domain['sessions'];
+  messages: Domain['messages'];
+  /** What NDJSON streams follow replies with. */
+  stream: { redis: AppDeps['redis']; hub: RedisHub; keys: BusKeys };
+}
+
+export function createChat(deps: AppDeps, keys: BusKeys): Chat {
+  const { domain, redis, config } = deps;
+  const workflows = new SessionWorkflows(deps.temporal, {
+    taskQueue: config.temporal.taskQueue,
+    turnsPerRun: config.chat.turnsPerRun,
+    continueQuietMs: config.chat.continueQuietMs,
+    admissionMs: config.chat.admissionMs,
+  });
+  const control = new ReplyControl(redis, keys, domain.messages, workflows);
+  const turns = new Turns({
+    assistants: domain.assistants,
+    sessions: domain.sessions,
+    messages: domain.messages,
+    workflows,
+    control,
+    redis,
+    keys,
+    admissionMs: config.chat.admissionMs,
+    logger: deps.logger,
+  });
+  return {
+    turns,
+    control,
+    replies: new ReplyStreams(redis, keys, domain.messages),
+    sessions: domain.sessions,
+    messages: domain.messages,
+    stream: { redis, hub: deps.hub, keys },
+  };
+}

@@ -1,0 +1,72 @@
+// Handlers of the session routes: listings, read, rename, delete, open, close, cancel. Every session
+// route reads only the caller's sessions (anyone else's is "not found"); cancel is always acknowledged.
+import type { Chat } from '../../chat';
+import { QueryParams, queryStringToEs } from '../../../search/query-string';
+import { SESSION_SEARCH_FIELDS, MESSAGE_SEARCH_FIELDS } from '../../../domain/sessions/records';
+import type { User } from '../../../domain/users';
+import type { AppContext } from '../../context';
+import { presentHits } from '../present';
+import { presentMessage, presentSession } from './presenter';
+import type { SessionUpdate } from './schema';
+
+const userOf = (ctx: AppContext) => ctx.state.user as User;
+
+export function sessionHandlers(chat: Chat) {
+  const { sessions } = chat;
+  const own = (ctx: AppContext) => sessions.loadOwn(ctx.params.id as string, userOf(ctx));
+
+  const listSessions = async (ctx: AppContext) => {
+    const qs = queryStringToEs(ctx.query as QueryParams, SESSION_SEARCH_FIELDS.defaultFields, 20);
+    ctx.body = presentHits(await sessions.search(userOf(ctx), qs), presentSession);
+  };
+
+  const listMessages = async (ctx: AppContext) => {
+    const session = await own(ctx);
+    const qs = queryStringToEs(ctx.query as QueryParams, MESSAGE_SEARCH_FIELDS.defaultFields, 20);
+    ctx.body = presentHits(await chat.messages.search(session._id, qs), presentMessage);
+  };
+
+  const getSession = async (ctx: AppContext) => {
+    const session = await own(ctx);
+    ctx.body = { _id: session._id, found: true, _source: presentSession(session) };
+  };
+
+  const updateSession = async (ctx: AppContext) => {
+    const session = await own(ctx);
+    await sessions.update(session._id, ctx.state.input as SessionUpdate);
+    ctx.body = { _id: session._id, result: 'updated' };
+  };
+
+  const deleteSession = async (ctx: AppContext) => {
+    const session = await own(ctx);
+    await chat.control.close(session._id);
+    await sessions.remove(session._id);
+    ctx.body = { _id: session._id, result: 'deleted' };
+  };
+
+  const openSession = async (ctx: AppContext) => {
+    const session = await own(ctx);
+    await sessions.setStatus(session._id, 'active', { visible: true });
+    ctx.body = { _id: session._id, found: true, _source: presentSession({ ...session, status: 'active', visible: true }) };
+  };
+
+  const closeSession = async (ctx: AppContext) => {
+    const session = await own(ctx);
+    await chat.control.close(session._id);
+    const updated = new Date();
+    await sessions.setStatus(session._id, 'closed');
+    ctx.body = { _id: session._id, found: true, _source: presentSession({ ...session, status: 'closed', updated }) };
+  };
+
+  const cancel = async (ctx: AppContext) => {
+    // Always acknowledged, also for unknown sessions or when nothing runs (Coco does the same).
+    const session = await sessions.find(ctx.params.id as string);
+    if (session && session.owner_id === userOf(ctx).id) {
+      const messageId = typeof ctx.query.message_id === 'string' && ctx.query.message_id ? ctx.query.message_id : undefined;
+      await chat.control.cancel(session._id, messageId);
+    }
+    ctx.body = { acknowledged: true };
+  };
+
+  return { listSessions, listMessages, getSession, updateSession, deleteSession, openSession, closeSession, cancel };
+}

@@ -1,0 +1,41 @@
+// The domain layer: what each record means (defaults on load, what is secret, versions and invalidation,
+// typed errors), over the models. The API presents what it returns; the worker's steps read and write
+// through it. Both processes build one with createDomain.
+import type { Redis } from '../infra/redis';
+import { versionKeys } from '../infra/versions';
+import type { Models } from '../models';
+import { Assistants } from './assistants/assistants';
+import { Datasources } from './datasources/datasources';
+import { Documents } from './documents/documents';
+import { McpServers } from './mcp-servers/mcp-servers';
+import { Providers } from './providers/providers';
+import { Messages } from './sessions/messages';
+import { Sessions } from './sessions/sessions';
+import { Tokens } from './tokens';
+
+export interface DomainDeps {
+  models: Models;
+  redis: Redis;
+  /** The Redis key prefix of this deployment (config.redis.prefix). */
+  redisPrefix: string;
+}
+
+export function createDomain({ models, redis, redisPrefix }: DomainDeps) {
+  const versions = versionKeys(redisPrefix);
+  // Documents tell their datasource when they change; the datasources own that version.
+  const documents = new Documents(models, (id: string): Promise<void> => datasources.touch(id));
+  const datasources = new Datasources(models, redis, versions, documents);
+  const messages = new Messages(models);
+  return {
+    assistants: new Assistants(models, redis, versions),
+    providers: new Providers(models, redis, versions),
+    datasources,
+    documents,
+    mcpServers: new McpServers(models),
+    messages,
+    sessions: new Sessions(models, redis, versions, messages),
+    tokens: new Tokens(models),
+  };
+}
+
+export type Domain = ReturnType<typeof createDomain>;

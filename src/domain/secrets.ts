@@ -1,0 +1,44 @@
+// What is secret in a record, and how it is shown and kept. Provider keys and API tokens show their ends
+// (`abcd***************wxyz`); MCP env values and connector credentials show `******`. Sending a mask back
+// on PUT keeps the stored value: a form can round-trip a record without knowing its secrets.
+import { isObject } from '../shared/objects';
+import { InvalidInput } from './errors';
+
+/** What GET shows instead of an MCP env value or a connector credential. */
+export const SECRET_MASK = '******';
+
+/** What listings show instead of a key or token: `abcd***************wxyz`, or `********` when short. */
+export function maskSecret(secret: string): string {
+  if (!secret) return '';
+  if (secret.length < 16) return '*'.repeat(8);
+  return `${secret.slice(0, 4)}${'*'.repeat(15)}${secret.slice(-4)}`;
+}
+
+/** The shapes maskSecret() produces. No real key looks like this. */
+export const MASKED_SECRET = /^(\*{8}|.{4}\*{15}.{4})$/s;
+
+/** Keys of a connector config whose string values are credentials. */
+const SECRET_KEY = /token|secret|passw(or)?d|api[-_.]?key|access[-_.]?key|private[-_.]?key|credential|authorization|cookie/i;
+const isSecret = (key: string, value: unknown) => SECRET_KEY.test(key) && typeof value === 'string' && value !== '';
+
+/** A config as GET shows it: every non-empty string under a secret-looking key masked, at any depth. */
+export function maskConfig(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskConfig);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecret(k, v) ? SECRET_MASK : maskConfig(v)]));
+}
+
+/** The config to store: a mask sent back under a secret-looking key stands for the stored value there. */
+export function unmaskConfig(input: unknown, stored: unknown, path: string): unknown {
+  if (Array.isArray(input)) return input.map((v, i) => unmaskConfig(v, Array.isArray(stored) ? stored[i] : undefined, `${path}[${i}]`));
+  if (!isObject(input)) return input;
+  const before = isObject(stored) ? stored : {};
+  return Object.fromEntries(
+    Object.entries(input).map(([k, v]) => {
+      if (v !== SECRET_MASK || !SECRET_KEY.test(k)) return [k, unmaskConfig(v, before[k], `${path}.${k}`)];
+      // With nothing stored there (a new key, or a new record), the mask would be saved as the secret.
+      if (!isSecret(k, before[k])) throw new InvalidInput(`${path}.${k}: "${SECRET_MASK}" keeps a stored value, but there is none; send the real value`);
+      return [k, before[k]];
+    }),
+  );
+}
