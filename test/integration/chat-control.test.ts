@@ -4,8 +4,8 @@ import path from 'node:path';
 import { storeToken } from '../../src/domain/tokens';
 import { startApiServer } from '../../src/server';
 import { workflowIdForSession } from '../../src/shared/chat';
-import { ChatEnv, connectWs, endReason, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
-import { tokensOf } from '../helpers/fake-llm';
+import { ChatEnv, connectWs, endReason, isTitleRequest, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
+import { lastUserText, tokensOf } from '../helpers/fake-llm';
 
 let env: ChatEnv;
 beforeAll(async () => {
@@ -93,6 +93,28 @@ describe('close and reopen', () => {
     expect(responseText(chunks)).toBe('Back again.');
     expect((await env.api.request('GET', `/chat/${sessionId}`)).body._source.status).toBe('active');
     ws.close();
+  });
+
+  it('a send while the session is still closing (its title being written) is answered by the next run', async () => {
+    // The title follow-up of this session's first turn takes 1.5 s: the closed run cannot end before it.
+    env.llm.routes.unshift({ match: (r) => isTitleRequest(r) && lastUserText(r).includes('closing race'), script: () => ({ tokens: ['Slow title'], delayMs: 1500 }) });
+    env.llm.queue.push({ tokens: tokensOf('First answer.') });
+    const lines = await readNdjson(await postStream(env.api, '/chat/_create', { message: 'closing race' }));
+    const sessionId = lines[0]._id as string;
+    expect(endReason(lines)).toBe('completed');
+    const handle = env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId));
+    const firstRun = (await handle.describe()).runId;
+    await env.llm.waitForRequest((r) => isTitleRequest(r) && lastUserText(r).includes('closing race'));
+    expect((await env.api.request('POST', `/chat/${sessionId}/_close`)).status).toBe(200);
+
+    // The closing run refuses the turn (failure type SessionClosed); the API waits for it to end and starts the next.
+    env.llm.queue.push({ tokens: tokensOf('Second answer.') });
+    const second = await readNdjson(await postStream(env.api, `/chat/${sessionId}/_chat`, { message: 'still there?' }));
+    expect(responseText(second)).toBe('Second answer.');
+    expect(endReason(second)).toBe('completed');
+    const now = await handle.describe();
+    expect(now.runId).not.toBe(firstRun);
+    expect((await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId), firstRun).describe()).status.name).toBe('COMPLETED');
   });
 });
 
