@@ -1,0 +1,82 @@
+// One turn, as Coco's pipeline (coco-api.md §5.4): beginReply (which answers at once when no step comes
+// first) → [intent → tools → retrieval → picking → deep read → answer]. The answering step also saves the
+// reply and sends reply_end; when that failed (or in a history from before), the finalize step does.
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { AnswerInputs, AnswerResult, ReplyDetail, Turn, TurnContext } from '../shared/chat';
+import { analyzeIntent, answer, beginReply, deepRead, finalize, loadContext, pickDocuments, publishGivenSources, retrieveDocuments } from './steps';
+import { ASSISTANT_ID_ATTRIBUTE } from './definitions';
+import { followUpsAfter } from './followups';
+import { CANCELLED, Session } from './session';
+import { useTools } from './tool-loop';
+
+function errorText(err: unknown): string {
+  let e = err as { cause?: unknown; message?: string } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+/** Runs a turn to its reply_end; gives its follow-ups (title, summary), to run beside the next turn. */
+export async function runTurn(s: Session, turn: Turn, v2: boolean): Promise<(() => Promise<void>) | undefined> {
+  // Only on a change: an upsert is written to the visibility store, on the way to the first token.
+  if (turn.assistantId !== s.assistantAttribute || !v2) {
+    upsertSearchAttributes([{ key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId }]);
+    s.assistantAttribute = turn.assistantId;
+  }
+  const steps: ReplyDetail[] = [];
+  let result: AnswerResult | { reason: 'error'; error: string } = CANCELLED;
+  let context: TurnContext | undefined;
+  try {
+    const begun = v2 ? await beginReply(turn, s.conversation.forTurn(turn.historyNumber), true) : { context: await loadContext(turn), answer: null };
+    context = begun.context;
+    s.keepaliveMs = context.keepaliveMs;
+    if (begun.answer) {
+      result = begun.answer;
+    } else {
+      const inputs = await think(s, turn, context, steps);
+      if (s.cancelRequested) {
+        const { entry } = await finalize(turn, CANCELLED, steps);
+        s.conversation.addTurn(turn.userMessageId, turn.text, entry, context);
+        return undefined;
+      }
+      result = await answer(turn, context, inputs, steps);
+    }
+  } catch (err) {
+    result = { reason: 'error', error: errorText(err) };
+  }
+  // The answering step finalizes the reply itself (one round trip fewer before reply_end); a result without
+  // `finalized` (that failed, or a history from before) is finalized by its own step. Replay follows the
+  // recorded result, so no patch is needed.
+  const { entry } = ('finalized' in result && result.finalized) || (await finalize(turn, result, steps));
+  s.conversation.addTurn(turn.userMessageId, turn.text, entry, context);
+  if (!context || result.reason === 'error') return undefined;
+  return followUpsAfter(s, turn, context, v2);
+}
+
+/** The steps before the answer. Each adds its saved detail; cancel stops between steps. */
+async function think(s: Session, turn: Turn, ctx: TurnContext, steps: ReplyDetail[]): Promise<AnswerInputs> {
+  if (turn.givenSources) {
+    // AI overview: the search results came with the question.
+    steps.push(await publishGivenSources(turn));
+    return { docIds: [], deep: false, toolsOutput: '' };
+  }
+  let intent = null;
+  if (ctx.deepThink) {
+    const r = await analyzeIntent(turn, ctx);
+    intent = r.intent;
+    if (r.detail) steps.push(r.detail);
+  }
+  const toolsOutput = await useTools(s, turn, ctx, intent, steps);
+  const wantsSearch = ctx.search && !(ctx.pickDatasource && intent && !intent.need_network_search);
+  if (!wantsSearch || s.cancelRequested) return { docIds: [], deep: false, toolsOutput };
+  const retrieved = await retrieveDocuments(turn, ctx, intent);
+  steps.push(retrieved.detail);
+  if (!ctx.deepThink || retrieved.docs.length === 0 || s.cancelRequested) {
+    return { docIds: retrieved.docs.map((d) => d.id), deep: false, toolsOutput };
+  }
+  const picking = await pickDocuments(turn, ctx, intent, retrieved.docs);
+  steps.push(picking.detail);
+  if (s.cancelRequested) return { docIds: [], deep: false, toolsOutput };
+  const read = await deepRead(turn, picking.picked);
+  steps.push(read.detail);
+  return { docIds: picking.picked.map((p) => p.id), deep: true, toolsOutput };
+}
