@@ -6,7 +6,7 @@ import type { AnyModel } from '../models';
 import { runSearch, SearchRequest, type EsResponse } from '../search/execute';
 import type { SearchFields } from '../search/fields';
 import { newId } from '../shared/ids';
-import { NotFound } from './errors';
+import { Forbidden, NotFound } from './errors';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- stored documents are plain lean objects */
 export type Stored = Record<string, any> & { _id: string; created: Date; updated: Date };
@@ -88,4 +88,22 @@ export function isDuplicateKey(err: unknown): boolean {
 /** The id of the record an afterChange hook is told about. */
 export function changedId(before: Stored | undefined, after: Record<string, unknown> | undefined): string {
   return before?._id ?? String(after?._id ?? '');
+}
+
+/**
+ * Built-in records (seeded at first start) keep their name and cannot be deleted; `builtin` itself is
+ * never taken from input: a new record is not built-in, a replaced one keeps what it was.
+ */
+export function builtinRules<Input>(reasons: { rename: string; remove: string }): Pick<RecordSpec<Input>, 'beforeReplace' | 'beforeDelete'> & {
+  builtinOf(existing?: Stored): boolean;
+} {
+  return {
+    builtinOf: (existing) => existing?.builtin ?? false,
+    beforeReplace(existing, next) {
+      if (existing.builtin && next.name !== existing.name) throw new Forbidden(reasons.rename);
+    },
+    beforeDelete(existing) {
+      if (existing.builtin) throw new Forbidden(reasons.remove);
+    },
+  };
 }

@@ -4,8 +4,7 @@ import type { Redis } from '../../infra/redis';
 import { bumpVersion, VersionedCache } from '../../infra/versioned-cache';
 import type { VersionKeys } from '../../infra/versions';
 import type { Models } from '../../models';
-import { Forbidden } from '../errors';
-import { changedId, RecordStore, Stored } from '../record';
+import { builtinRules, changedId, RecordStore, Stored } from '../record';
 import { ASSISTANT_SEARCH_FIELDS, assistantToStored, assistantView, LoadedAssistant, loadedAssistantView } from './records';
 import type { AssistantInput } from './schema';
 
@@ -20,20 +19,15 @@ export class Assistants {
     private readonly versions: VersionKeys,
   ) {
     this.cache = new VersionedCache(redis, versions.assistant, async (id) => (await models.Assistant.findById(id).lean()) as Stored | null);
+    const { builtinOf, ...protections } = builtinRules<AssistantInput>({ rename: 'Built-in assistant cannot be renamed', remove: 'Built-in assistant cannot be deleted' });
     this.store = new RecordStore<AssistantInput>({
       what: 'assistant',
       model: models.Assistant,
       search: ASSISTANT_SEARCH_FIELDS,
-      // builtin is never taken from a request: create forces false, replace keeps the stored value.
-      toStored: (input, existing) => ({ ...assistantToStored(input), builtin: existing?.builtin ?? false }),
+      toStored: (input, existing) => ({ ...assistantToStored(input), builtin: builtinOf(existing) }),
       view: loadedAssistantView,
       hitView: assistantView,
-      beforeReplace(existing, next) {
-        if (existing.builtin && next.name !== existing.name) throw new Forbidden('Built-in assistant cannot be renamed');
-      },
-      beforeDelete(existing) {
-        if (existing.builtin) throw new Forbidden('Built-in assistant cannot be deleted');
-      },
+      ...protections,
       afterChange: async (before, after) => this.touch(changedId(before, after)),
     });
   }

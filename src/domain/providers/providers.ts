@@ -4,8 +4,7 @@ import type { Redis } from '../../infra/redis';
 import { bumpVersion, VersionedCache } from '../../infra/versioned-cache';
 import type { VersionKeys } from '../../infra/versions';
 import type { Models } from '../../models';
-import { Forbidden } from '../errors';
-import { changedId, RecordStore } from '../record';
+import { builtinRules, changedId, RecordStore } from '../record';
 import { PROVIDER_SEARCH_FIELDS, providerHitView, providerToStored, providerView, StoredProvider } from './records';
 import type { ModelProviderInput } from './schema';
 
@@ -19,19 +18,15 @@ export class Providers {
     private readonly versions: VersionKeys,
   ) {
     this.cache = new VersionedCache(redis, versions.provider, async (id) => (await models.ModelProvider.findById(id).lean()) as StoredProvider | null);
+    const { builtinOf, ...protections } = builtinRules<ModelProviderInput>({ rename: 'Built-in model provider cannot be renamed', remove: 'Built-in model providers cannot be deleted' });
     this.store = new RecordStore<ModelProviderInput>({
       what: 'model provider',
       model: models.ModelProvider,
       search: PROVIDER_SEARCH_FIELDS,
-      toStored: (input, existing) => ({ ...providerToStored(input, existing), builtin: existing?.builtin ?? false }),
+      toStored: (input, existing) => ({ ...providerToStored(input, existing), builtin: builtinOf(existing) }),
       view: providerView,
       hitView: providerHitView,
-      beforeReplace(existing, next) {
-        if (existing.builtin && next.name !== existing.name) throw new Forbidden('Built-in model provider cannot be renamed');
-      },
-      beforeDelete(existing) {
-        if (existing.builtin) throw new Forbidden('Built-in model providers cannot be deleted');
-      },
+      ...protections,
       afterChange: async (before, after) => this.touch(changedId(before, after)),
     });
   }
