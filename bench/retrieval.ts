@@ -19,6 +19,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number)
 const QUERIES = 50;
 const BASELINE_QUERIES = 10;
 const PORT = Number(process.env.BENCH_FERRETDB_PORT ?? 37717);
+const REDIS_PORT = Number(process.env.BENCH_REDIS_PORT ?? 16679);
 
 /** Deterministic pseudo-random words, so every run indexes the same corpus. */
 function rng(seed: number) {
@@ -51,9 +52,10 @@ const heapMb = () => {
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coco-bench-retrieval-'));
-  const stack = await startStack({ log: (l) => console.log(`[stack] ${l}`), dataDir, temporal: null, ferret: { port: PORT, dir: path.join(dataDir, 'ferretdb') }, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+  const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:${REDIS_PORT}`;
+  const stack = await startStack({ log: (l) => console.log(`[stack] ${l}`), dataDir, temporal: null, ferret: { port: PORT, dir: path.join(dataDir, 'ferretdb') }, redis: process.env.REDIS_URL ? null : { port: REDIS_PORT, dir: null }, redisUrl });
   const mongo = await connectMongo(`mongodb://127.0.0.1:${PORT}/bench`);
-  const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', () => undefined);
+  const redis = await connectRedis(redisUrl, () => undefined);
   const prefix = `bench:${process.pid}:`;
   const domain = createDomain({ models: mongo.models, redis, redisPrefix: prefix });
   const rows: string[][] = [['documents', 'index build', 'index heap', 'BM25 query', 'baseline $regex query', 'ratio (p50)']];

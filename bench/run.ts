@@ -1,5 +1,5 @@
 // `npm run bench`: starts a throw-away stack as `npm test` does (Temporal in memory, FerretDB on a fresh
-// SQLite dir, the local Redis; on ports of its own), then, in this process, the test model, an API
+// SQLite dir, a Redis of its own; on ports of its own), then, in this process, the test model, an API
 // server, a worker, the direct baseline and the Temporal floor probe (bench/floor); runs the chat
 // benchmarks, prints a summary, stops it all.
 // `npm run bench -- cancel per-token` runs only those. MONGODB_URI / TEMPORAL_ADDRESS point it at
@@ -57,6 +57,7 @@ async function main(): Promise<number> {
     COCO_DATA_DIR: dataDir,
     COCO_FERRETDB_PORT: process.env.COCO_TEST_FERRETDB_PORT ?? '37517',
     COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17633',
+    COCO_REDIS_PORT: process.env.COCO_TEST_REDIS_PORT ?? '16579',
   };
   const config = loadConfig({ ...process.env, ...stackEnv });
   let stack: Stack | undefined;
@@ -90,6 +91,7 @@ async function main(): Promise<number> {
     Object.assign(process.env, stackEnv, {
       COCO_TEST_MONGODB_URI: config.mongo.uri,
       TEMPORAL_ADDRESS: config.temporal.address,
+      REDIS_URL: config.redis.url,
       COCO_TEST_STACK: '1',
     });
     // The server and the baseline reach the test model through the tap, which times each token.

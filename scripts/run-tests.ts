@@ -1,5 +1,5 @@
 // `npm test` (after lint and typecheck): starts a throw-away test stack (Temporal in memory, FerretDB on
-// a fresh SQLite dir, the local Redis), runs jest against it, stops the stack, and prints a closing
+// a fresh SQLite dir, a Redis of its own without persistence), runs jest against it, stops the stack, and prints a closing
 // "N passed, N failed" line. MONGODB_URI / TEMPORAL_ADDRESS point the tests at external services instead.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +21,7 @@ async function main(): Promise<number> {
     COCO_DATA_DIR: dataDir,
     COCO_FERRETDB_PORT: process.env.COCO_TEST_FERRETDB_PORT ?? '37017',
     COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17233',
+    COCO_REDIS_PORT: process.env.COCO_TEST_REDIS_PORT ?? '16379',
   };
   const config = loadConfig(testEnv);
   const stack = await startStack(stackOptionsFor(config, log, { persistent: false, ui: false }));
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
         ...testEnv,
         COCO_TEST_MONGODB_URI: config.mongo.uri,
         TEMPORAL_ADDRESS: config.temporal.address,
+        REDIS_URL: config.redis.url,
         COCO_TEST_STACK: '1',
       },
     });

@@ -22,7 +22,8 @@ const Env = z.object({
   COCO_LLM_MODEL: optionalString,
   MONGODB_URI: optionalString,
   COCO_FERRETDB_PORT: port.default(27017),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_URL: optionalString,
+  COCO_REDIS_PORT: port.default(6390),
   COCO_REDIS_PREFIX: z.string().default('coco:'),
   COCO_REPLY_LOG_TTL_SEC: z.coerce.number().int().positive().default(3600),
   COCO_TOOLS_WIKIPEDIA_URL: z.string().url().default('https://en.wikipedia.org'),
@@ -67,7 +68,8 @@ export interface Config {
   adminToken?: string;
   llm?: { baseUrl: string; apiKey?: string; model: string };
   mongo: { uri: string; embedded: boolean; ferretPort: number };
-  redis: { url: string; prefix: string };
+  /** embedded: the stack runs its own redis-server on `port` (with an append-only file under dataDir/redis). */
+  redis: { url: string; prefix: string; embedded: boolean; port: number };
   stream: { logTtlSec: number; coalesceMs: number };
   /**
    * turnsPerRun: continue-as-new after so many turns, once the chat is quiet for continueQuietMs.
@@ -118,7 +120,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       embedded: e.MONGODB_URI === undefined,
       ferretPort: e.COCO_FERRETDB_PORT,
     },
-    redis: { url: e.REDIS_URL, prefix: e.COCO_REDIS_PREFIX },
+    redis: {
+      url: e.REDIS_URL ?? `redis://127.0.0.1:${e.COCO_REDIS_PORT}`,
+      prefix: e.COCO_REDIS_PREFIX,
+      embedded: e.REDIS_URL === undefined,
+      port: e.COCO_REDIS_PORT,
+    },
     stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS },
     chat: { turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN, continueQuietMs: e.COCO_CHAT_CONTINUE_QUIET_MS, admissionMs: e.COCO_CHAT_ADMISSION_MS },
     tools: {

@@ -26,6 +26,7 @@ export function stackOptionsFor(
         }
       : null,
     ferret: config.mongo.embedded ? { port: config.mongo.ferretPort, dir: path.join(config.dataDir, 'ferretdb') } : null,
+    redis: config.redis.embedded ? { port: config.redis.port, dir: opts.persistent ? path.join(config.dataDir, 'redis') : null } : null,
     redisUrl: config.redis.url,
   };
 }

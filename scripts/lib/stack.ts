@@ -18,6 +18,9 @@ export interface StackOptions {
   /** null: an external Temporal is used. dbFile null keeps state in memory (tests). */
   temporal: { port: number; uiPort: number | null; dbFile: string | null; bin?: string } | null;
   ferret: { port: number; dir: string } | null;
+  /** Our own redis-server on `port`; with `dir`, it keeps an append-only file there (fsync every second). */
+  redis: { port: number; dir: string | null } | null;
+  /** Checked to answer (the embedded one's URL, or an external Redis). */
   redisUrl: string;
 }
 
@@ -42,7 +45,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       opts.temporal ? ensureTemporal(opts.log, opts.temporal.bin) : undefined,
       opts.ferret ? ensureFerretDB(opts.log) : undefined,
     ]);
-    const waits: Promise<void>[] = [ensureRedis(opts.redisUrl, opts, procs)];
+    const waits: Promise<void>[] = [opts.redis ? startRedis(opts.redis, opts, procs) : expectRedis(opts.redisUrl)];
     if (opts.temporal && temporalBin) {
       const t = opts.temporal;
       await assertPortFree(t.port, 'Temporal', 'TEMPORAL_ADDRESS');
@@ -175,21 +178,28 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Redis must answer; a local one that is installed but not running is started for this stack. */
-async function ensureRedis(url: string, opts: StackOptions, procs: Proc[]): Promise<void> {
-  if (await redisAnswers(url)) return;
-  const u = new URL(url);
-  const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(u.hostname);
+/** An external Redis (REDIS_URL) must answer; it is never started here. */
+async function expectRedis(url: string): Promise<void> {
+  if (!(await redisAnswers(url))) throw new Error(`Redis does not answer at ${url} (REDIS_URL). Start it, or unset REDIS_URL to let the stack run its own.`);
+}
+
+/**
+ * The stack's own Redis. The reply logs live here: with `dir` it writes an append-only file and syncs it
+ * every second, so a restart keeps the replies being streamed (a crash loses at most the last second).
+ */
+async function startRedis(r: { port: number; dir: string | null }, opts: StackOptions, procs: Proc[]): Promise<void> {
   const server = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
-  if (!local || !server) {
-    throw new Error(
-      `Redis does not answer at ${url}. ` +
-        (local ? 'Install redis-server (e.g. apt-get install redis-server) or start it, ' : 'Start it, ') +
-        'or set REDIS_URL to a running Redis.',
-    );
+  if (!server) {
+    throw new Error('redis-server is not installed: install it (e.g. apt-get install redis-server), or set REDIS_URL to a running Redis.');
   }
-  opts.log(`Redis is not running; starting ${server} on port ${u.port || 6379}`);
-  const proc = launch('redis', server, ['--bind', '127.0.0.1', '--port', u.port || '6379', '--save', '', '--appendonly', 'no'], opts.dataDir);
-  procs.push(proc);
-  await waitFor('Redis', () => redisAnswers(url), proc, 20_000);
+  await assertPortFree(r.port, 'Redis', 'REDIS_URL');
+  procs.push(launch('redis', server, redisArgs(r), opts.dataDir));
+  await waitFor('Redis', () => redisAnswers(`redis://127.0.0.1:${r.port}`), procs.at(-1)!, 20_000);
+}
+
+export function redisArgs(r: { port: number; dir: string | null }): string[] {
+  const args = ['--bind', '127.0.0.1', '--port', String(r.port), '--save', ''];
+  if (!r.dir) return [...args, '--appendonly', 'no'];
+  fs.mkdirSync(r.dir, { recursive: true });
+  return [...args, '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', r.dir];
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
 
-const PORTS = { api: 19400, ws: 12940, temporal: 17940, ui: 18940, ferret: 37940 };
+const PORTS = { api: 19400, ws: 12940, temporal: 17940, ui: 18940, ferret: 37940, redis: 16940 };
 const api = `http://127.0.0.1:${PORTS.api}`;
 const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -27,11 +27,12 @@ function startApp(dataDir: string): Run {
     COCO_TEMPORAL_PORT: String(PORTS.temporal),
     TEMPORAL_UI_PORT: String(PORTS.ui),
     COCO_FERRETDB_PORT: String(PORTS.ferret),
+    COCO_REDIS_PORT: String(PORTS.redis),
     COCO_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   };
   // A newcomer's shell: no external services, no provisioned token, default host and public URL.
-  for (const key of ['MONGODB_URI', 'TEMPORAL_ADDRESS', 'COCO_ADMIN_TOKEN', 'COCO_HOST', 'COCO_PUBLIC_URL']) delete env[key];
+  for (const key of ['MONGODB_URI', 'TEMPORAL_ADDRESS', 'REDIS_URL', 'COCO_ADMIN_TOKEN', 'COCO_HOST', 'COCO_PUBLIC_URL']) delete env[key];
   for (const key of ['COCO_LLM_BASE_URL', 'COCO_LLM_API_KEY', 'COCO_LLM_MODEL']) delete env[key];
 
   // Its own process group (as a terminal's foreground job), so a signal can reach all of it like Ctrl-C.
@@ -196,8 +197,9 @@ describe('npm start', () => {
     expect(created.status).toBe(200);
     assistantId = ((await created.json()) as { _id: string })._id;
     expect(assistantId).toEqual(expect.any(String));
-    // Temporal's store runs with a write-ahead log (see scripts/lib/stack.ts).
+    // Temporal's store runs with a write-ahead log, the stack's Redis with an append-only file (see scripts/lib/stack.ts).
     expect(fs.existsSync(path.join(dataDir, 'temporal.db-wal'))).toBe(true);
+    expect(fs.readdirSync(path.join(dataDir, 'redis', 'appendonlydir')).some((f) => f.endsWith('.aof'))).toBe(true);
   }, 30_000);
 
   it('stops every process it started on Ctrl-C', async () => {

@@ -6,7 +6,7 @@ describe('config', () => {
     expect(c).toMatchObject({ apiPort: 9000, wsPort: 2900 });
     expect(c.mongo).toMatchObject({ embedded: true, uri: 'mongodb://127.0.0.1:27017/coco' });
     expect(c.temporal).toMatchObject({ embedded: true, address: '127.0.0.1:7233', uiPort: 8233 });
-    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.redis).toMatchObject({ embedded: true, url: 'redis://127.0.0.1:6390' });
     expect(Object.isFrozen(c.mongo)).toBe(true);
   });
 
@@ -14,6 +14,7 @@ describe('config', () => {
     const c = loadConfig({ MONGODB_URI: 'mongodb://db:27017/x', TEMPORAL_ADDRESS: 'tmp:7233', REDIS_URL: 'redis://r:6379' });
     expect(c.mongo).toMatchObject({ embedded: false, uri: 'mongodb://db:27017/x' });
     expect(c.temporal).toMatchObject({ embedded: false, address: 'tmp:7233' });
+    expect(c.redis).toMatchObject({ embedded: false, url: 'redis://r:6379' });
   });
 
   it('reads the built-in model settings and refuses half of them', () => {
