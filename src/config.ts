@@ -36,7 +36,9 @@ const Env = z.object({
   COCO_MCP_IDLE_MS: z.coerce.number().int().positive().default(10 * 60_000),
   COCO_CHAT_TURNS_PER_RUN: z.coerce.number().int().min(1).default(100),
   COCO_CHAT_CONTINUE_QUIET_MS: z.coerce.number().int().min(0).default(5000),
+  COCO_CHAT_FORCE_CONTINUE_EVENTS: z.coerce.number().int().min(100).default(2000),
   COCO_CHAT_ADMISSION_MS: z.coerce.number().int().min(2000).default(20_000),
+  COCO_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).default(1000),
   COCO_STREAM_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(0),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -73,9 +75,10 @@ export interface Config {
   stream: { logTtlSec: number; coalesceMs: number };
   /**
    * turnsPerRun: continue-as-new after so many turns, once the chat is quiet for continueQuietMs.
+   * forceContinueEvents: a run whose history has this many events continues as new without waiting for quiet.
    * admissionMs: how long a send waits for a worker to take the turn before it answers 503.
    */
-  chat: { turnsPerRun: number; continueQuietMs: number; admissionMs: number };
+  chat: { turnsPerRun: number; continueQuietMs: number; forceContinueEvents: number; admissionMs: number };
   tools: ToolsConfig;
   temporal: {
     address: string;
@@ -84,6 +87,8 @@ export interface Config {
     taskQueue: string;
     uiPort: number;
     bin?: string;
+    /** How long a session's next workflow task waits on its worker's sticky queue before any worker may take it. */
+    stickyTimeoutMs: number;
   };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
@@ -127,7 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       port: e.COCO_REDIS_PORT,
     },
     stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS },
-    chat: { turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN, continueQuietMs: e.COCO_CHAT_CONTINUE_QUIET_MS, admissionMs: e.COCO_CHAT_ADMISSION_MS },
+    chat: {
+      turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN,
+      continueQuietMs: e.COCO_CHAT_CONTINUE_QUIET_MS,
+      forceContinueEvents: e.COCO_CHAT_FORCE_CONTINUE_EVENTS,
+      admissionMs: e.COCO_CHAT_ADMISSION_MS,
+    },
     tools: {
       wikipediaUrl: e.COCO_TOOLS_WIKIPEDIA_URL,
       duckduckgoUrl: e.COCO_TOOLS_DUCKDUCKGO_URL,
@@ -142,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiPort: e.TEMPORAL_UI_PORT,
       bin: e.COCO_TEMPORAL_BIN,
+      stickyTimeoutMs: e.COCO_STICKY_QUEUE_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
   };

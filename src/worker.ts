@@ -1,6 +1,6 @@
 // Worker process: runs the workflows of src/workflows and the activities of src/activities.
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { ActivityDeps, createActivities } from './activities';
 import { CancelWatcher } from './bus/cancel';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
@@ -20,14 +20,35 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
-  ensureTemporalRuntime(config.logLevel);
+/** What the activities run on: connections to the database and Redis, the domain, the MCP pool. */
+export async function connectActivityDeps(config: Readonly<Config>, logger: Logger): Promise<{ deps: ActivityDeps; close(): Promise<void> }> {
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const hub = await RedisHub.open(redis);
   const keys = busKeys(config.redis.prefix);
   const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix });
   const pool = new McpPool(config.tools.mcp, logger);
+  const deps: ActivityDeps = {
+    logger,
+    domain,
+    redis,
+    keys,
+    cancels: new CancelWatcher(redis, keys, hub),
+    publisher: config.stream,
+    retrieval: new RetrievalEngine(domain.documents, redis, versionKeys(config.redis.prefix)),
+    tools: { pool, config: config.tools },
+  };
+  return {
+    deps,
+    close: async () => {
+      await Promise.allSettled([pool.close(), hub.close(), mongo.close(), redis.quit()]);
+    },
+  };
+}
+
+export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
+  ensureTemporalRuntime(config.logLevel);
+  const { deps, close } = await connectActivityDeps(config, logger);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -37,20 +58,15 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     // A stopping worker lets running steps finish briefly, then cancels them: Temporal retries them on
     // another worker, and a reply continues where it was.
     shutdownGraceTime: '5 seconds',
+    // A session's next task goes to the worker that ran its last one (it has the workflow cached). If that
+    // worker died, the task waits this long before another worker may take it (Temporal's default, 10 s,
+    // was the pause a session's next message saw after a worker crash).
+    stickyQueueScheduleToStartTimeout: config.temporal.stickyTimeoutMs,
     shutdownForceTime: '15 seconds',
-    activities: createActivities({
-      logger,
-      domain,
-      redis,
-      keys,
-      cancels: new CancelWatcher(redis, keys, hub),
-      publisher: config.stream,
-      retrieval: new RetrievalEngine(domain.documents, redis, versionKeys(config.redis.prefix)),
-      tools: { pool, config: config.tools },
-    }),
+    activities: createActivities(deps),
   });
   const run = worker.run().finally(async () => {
-    await Promise.allSettled([pool.close(), connection.close(), hub.close(), mongo.close(), redis.quit()]);
+    await Promise.allSettled([connection.close(), close()]);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return {

@@ -7,7 +7,7 @@ import type { BuiltinTools, ToolsContext } from '../shared/tools';
 import { parseDuration } from '../shared/chat';
 import { historyEntry } from '../shared/history';
 import { renderTemplate } from '../shared/template';
-import { ChatActivityDeps, permanent, ProviderAccess, usableProvider } from './support';
+import { accessOf, ChatActivityDeps, permanent, ProviderAccess, usableProvider } from './support';
 
 const DEFAULT_KEEPALIVE_MS = 30 * 60_000;
 /** Per-step defaults when neither the assistant nor the provider sets a value (coco-api.md §5.1). */
@@ -36,7 +36,7 @@ export function createContextLoader(deps: ChatActivityDeps) {
     for (const source of [fromProvider, m.settings ?? {}]) {
       for (const [k, v] of Object.entries(source)) if (v !== 0 && v !== undefined && v !== null) settings[k] = v;
     }
-    return { providerId: m.provider_id, name: m.name, settings, access: { baseUrl: provider.base_url ?? '', apiKey: provider.api_key ?? '' } };
+    return { providerId: m.provider_id, name: m.name, settings, access: accessOf(provider) };
   }
 
   /** A model reference as it may go into workflow history: without the provider's key. */

@@ -5,6 +5,13 @@ import OpenAI from 'openai';
 export interface ChatMessageParam {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** DeepSeek's prefix completion: the model continues this (last, assistant) message. */
+  prefix?: boolean;
+}
+
+export interface ModelTimeouts {
+  firstTokenMs: number;
+  betweenTokensMs: number;
 }
 
 export interface StreamRequest {
@@ -15,6 +22,15 @@ export interface StreamRequest {
   settings: Record<string, unknown>;
   signal: AbortSignal;
   onDelta: (kind: 'think' | 'response', text: string) => void | Promise<void>;
+  /** Without them, only the client's own request timeout bounds a silent model. */
+  timeouts?: ModelTimeouts;
+  /** Provider-specific request fields (e.g. vLLM's continue_final_message). */
+  extraBody?: Record<string, unknown>;
+}
+
+/** The model sent no token within its provider's bound: nothing more is waited for in this attempt. */
+export class ModelTimeoutError extends Error {
+  override readonly name = 'ModelTimeoutError';
 }
 
 /** Splits inline <think>…</think> out of streamed content, tolerating tags cut across deltas. */
@@ -85,21 +101,49 @@ export function clientFor(baseUrl: string, apiKey: string): OpenAI {
   return client;
 }
 
+/**
+ * Streams one completion. With `timeouts`, a model that sends no token within `firstTokenMs`, or none for
+ * `betweenTokensMs` once it started, is given up on: ModelTimeoutError (the caller's `signal` still cancels).
+ */
 export async function streamChat(req: StreamRequest): Promise<void> {
   const client = clientFor(req.baseUrl, req.apiKey);
-  const stream = await client.chat.completions.create(
-    { model: req.model, messages: req.messages, stream: true, ...requestSettings(req.settings) },
-    { signal: req.signal },
-  );
-  const splitter = new ThinkSplitter();
-  for await (const part of stream) {
-    const delta = part.choices[0]?.delta as { content?: string | null; reasoning_content?: string | null; reasoning?: string | null } | undefined;
-    if (!delta) continue;
-    const reasoning = delta.reasoning_content ?? delta.reasoning;
-    if (reasoning) await req.onDelta('think', reasoning);
-    if (delta.content) for (const [kind, text] of splitter.push(delta.content)) await req.onDelta(kind, text);
+  const abort = new AbortController();
+  const cancel = () => abort.abort();
+  if (req.signal.aborted) abort.abort();
+  req.signal.addEventListener('abort', cancel);
+  let timedOut: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const expectTokenWithin = (ms: number, what: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = `the model sent no ${what} within ${Math.round(ms / 1000)}s`;
+      abort.abort();
+    }, ms);
+  };
+  const nextToken = () => req.timeouts && expectTokenWithin(req.timeouts.betweenTokensMs, 'further token');
+  if (req.timeouts) expectTokenWithin(req.timeouts.firstTokenMs, 'first token');
+  try {
+    const body = { model: req.model, messages: req.messages, stream: true as const, ...requestSettings(req.settings), ...req.extraBody };
+    const stream = await client.chat.completions.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, { signal: abort.signal });
+    const splitter = new ThinkSplitter();
+    for await (const part of stream) {
+      const delta = part.choices[0]?.delta as { content?: string | null; reasoning_content?: string | null; reasoning?: string | null } | undefined;
+      if (!delta) continue;
+      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (reasoning || delta.content) nextToken();
+      if (reasoning) await req.onDelta('think', reasoning);
+      if (delta.content) for (const [kind, text] of splitter.push(delta.content)) await req.onDelta(kind, text);
+    }
+    // An abort during the stream ends the iteration quietly (the SDK's way), without an error.
+    if (timedOut && !req.signal.aborted) throw new ModelTimeoutError(timedOut);
+    for (const [kind, text] of splitter.end()) await req.onDelta(kind, text);
+  } catch (err) {
+    if (timedOut && !req.signal.aborted) throw new ModelTimeoutError(timedOut);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    req.signal.removeEventListener('abort', cancel);
   }
-  for (const [kind, text] of splitter.end()) await req.onDelta(kind, text);
 }
 
 /** Provider errors a retry cannot fix: bad request, auth, not found (but not 408/429). */

@@ -8,11 +8,12 @@ import type { Logger } from '../infra/logger';
 import type { Redis } from '../infra/redis';
 import type { ToolsConfig } from '../config';
 import type { Domain } from '../domain';
-import type { StoredProvider } from '../domain/providers/records';
+import { continuationOf, type ContinuationMode, type StoredProvider, timeoutsOf } from '../domain/providers/records';
+import { CHAT_CONFIG_ERROR, MODEL_TIMEOUT, PROVIDER_ERROR } from '../shared/failures';
 import type { RetrievalEngine } from '../retrieval/engine';
 import type { McpPool } from '../tools/mcp-pool';
 import type { ModelRef, ReplyRef } from '../shared/chat';
-import { ChatMessageParam, isPermanentProviderError, streamChat } from './llm';
+import { ChatMessageParam, isPermanentProviderError, ModelTimeoutError, type ModelTimeouts, streamChat } from './llm';
 
 export interface ChatActivityDeps {
   logger: Logger;
@@ -26,18 +27,44 @@ export interface ChatActivityDeps {
   tools: { pool: McpPool; config: ToolsConfig };
 }
 
-export function permanent(message: string, type = 'ChatConfigError'): ApplicationFailure {
+export function permanent(message: string, type = CHAT_CONFIG_ERROR): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, type);
 }
 
-/** What a step throws for a failed model call: a provider error no retry can fix is permanent; others are retried. */
-export function stepError(err: unknown): unknown {
-  return isPermanentProviderError(err) ? permanent(`model provider error: ${(err as Error).message}`, 'ProviderError') : err;
+/** The attempt of the running step (1 outside a step). */
+export function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
 }
 
+/** A silent model gets one more attempt; then the reply ends as `timeout` (two bounds in all, not five). */
+const MODEL_TIMEOUT_ATTEMPTS = 2;
+
+/**
+ * What a step throws for a failed model call: a provider error no retry can fix is permanent; a model that
+ * timed out is retried once, then ends the reply; anything else is retried by Temporal.
+ */
+export function stepError(err: unknown): unknown {
+  if (err instanceof ModelTimeoutError) {
+    return ApplicationFailure.create({ message: err.message, type: MODEL_TIMEOUT, nonRetryable: currentAttempt() >= MODEL_TIMEOUT_ATTEMPTS });
+  }
+  return isPermanentProviderError(err) ? permanent(`model provider error: ${(err as Error).message}`, PROVIDER_ERROR) : err;
+}
+
+/** How to reach a provider's model (the key is a secret: never in workflow history), and how to continue and bound it. */
 export interface ProviderAccess {
   baseUrl: string;
   apiKey: string;
+  continuation: ContinuationMode;
+  timeouts: ModelTimeouts;
+}
+
+export function accessOf(p: StoredProvider): ProviderAccess {
+  const { firstTokenMs, betweenTokensMs } = timeoutsOf(p);
+  return { baseUrl: p.base_url ?? '', apiKey: p.api_key ?? '', continuation: continuationOf(p), timeouts: { firstTokenMs, betweenTokensMs } };
 }
 
 /** The provider, enabled, or a permanent failure that says why not. */
@@ -50,8 +77,7 @@ export async function usableProvider(domain: Domain, providerId: string): Promis
 
 /** The provider's URL and key, read where they are used: secrets never travel through workflow history. */
 export async function providerAccess(domain: Domain, providerId: string): Promise<ProviderAccess> {
-  const p = await usableProvider(domain, providerId);
-  return { baseUrl: p.base_url ?? '', apiKey: p.api_key ?? '' };
+  return accessOf(await usableProvider(domain, providerId));
 }
 
 export function openPublisher(deps: ChatActivityDeps, ref: ReplyRef) {
@@ -76,6 +102,7 @@ export async function completeWithModel(
       messages,
       settings: model.settings,
       signal,
+      timeouts: access.timeouts,
       onDelta: (kind, delta) => {
         if (kind !== 'response') return;
         text += delta;

@@ -4,6 +4,7 @@
 // retried attempt after a crash) continues after the last logged seq.
 import type { Redis } from '../infra/redis';
 import type { ChunkType, MessageChunk, ReplyRef } from '../shared/chat';
+import type { Span } from '../shared/reply-index';
 import type { BusKeys } from './keys';
 
 export interface PublisherOptions {
@@ -19,6 +20,9 @@ export interface LoggedReply {
 }
 
 const TTL_REFRESH_MS = 60_000;
+
+/** A chunk of the answer's text (what the saved message is made of). */
+const isAnswerText = (type: ChunkType, system: boolean, text: string) => type === 'response' && !system && text !== '';
 
 /** Coco counts `chunk_sequence` per step; think and response share one counter. */
 function counterOf(type: ChunkType): string {
@@ -38,6 +42,8 @@ export class ReplyPublisher {
   private flushing: Promise<void> = Promise.resolve();
   /** When this publisher last set the log's TTL (0: not yet). */
   private expiredAt = 0;
+  /** Seq and length of every answer chunk of the reply so far (see shared/reply-index). */
+  private readonly answerSpans: Span[] = [];
 
   private constructor(
     private readonly redis: Redis,
@@ -52,6 +58,7 @@ export class ReplyPublisher {
     const chunks = await readReplyLog(redis, keys, ref.replyId);
     for (const c of chunks) {
       p.seq = Math.max(p.seq, c.seq);
+      if (isAnswerText(c.chunk_type, c.message_type === 'system', c.message_chunk)) p.answerSpans.push([c.seq, c.message_chunk.length]);
       const k = counterOf(c.chunk_type);
       p.counters.set(k, Math.max(p.counters.get(k) ?? 0, c.chunk_sequence + 1));
     }
@@ -60,6 +67,11 @@ export class ReplyPublisher {
 
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** Where the answer's text came from in the stream, chunk by chunk. */
+  get spans(): readonly Span[] {
+    return this.answerSpans;
   }
 
   /** A token or text delta: coalesced with adjacent deltas of the same kind within the window. */
@@ -114,6 +126,7 @@ export class ReplyPublisher {
       seq: ++this.seq,
       ...extra,
     };
+    if (isAnswerText(type, system, text)) this.answerSpans.push([chunk.seq, text.length]);
     const json = JSON.stringify(chunk);
     const log = this.keys.replyLog(this.ref.replyId);
     // The log's TTL is set with its first chunk, refreshed at most once a minute while the reply goes on,

@@ -3,6 +3,9 @@ import { z } from 'zod';
 
 const nonNegInt = z.number().int().min(0);
 
+/** A duration as Coco writes them: "30m", "90s", "1h" (parsed with shared/chat parseDuration). */
+export const Duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as "30m", "90s" or "1h"');
+
 export const ModelSettings = z.object({
   reasoning: z.boolean().optional(),
   temperature: z.number().min(0).max(2).optional(),

@@ -17,6 +17,10 @@ export const chatMessageSchema = baseSchema(
     owner_id: { type: String, required: true },
     /** On user messages: the id of the assistant message answering it (internal; resume looks it up). */
     reply_message_id: { type: String, default: undefined },
+    /** On replies (internal): the seq of its reply_end chunk; set once the reply is finished and saved. */
+    last_seq: { type: Number, default: undefined },
+    /** On replies (internal): where its text came from in the stream (shared/reply-index), for resume. */
+    answer_index: { type: String, default: undefined },
   },
   'chat_messages',
 );

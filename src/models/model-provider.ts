@@ -13,6 +13,8 @@ export const modelProviderSchema = baseSchema(
     models: { type: [Schema.Types.Mixed], default: [] },
     enabled: { type: Boolean, default: true },
     builtin: { type: Boolean, default: false },
+    continuation: { type: String, default: 'auto' },
+    timeouts: { type: Schema.Types.Mixed, default: null },
   },
   'model_providers',
 );

@@ -140,6 +140,13 @@ export interface ChatSessionInput {
   conversation?: Conversation;
   /** The assistant id the run's search attribute was started with (it is upserted when it changes). */
   assistantId?: string;
+  /**
+   * Once the run's history has this many events, it continues as new as soon as a turn ends, without
+   * waiting for a quiet moment (a chat that never pauses would otherwise grow its history forever).
+   */
+  forceContinueEvents?: number;
+  /** Turns queued when the previous run continued as new (a forced continue does not wait for the queue). */
+  queued?: Turn[];
 }
 
 export interface ChatSessionState {
@@ -210,6 +217,15 @@ export interface AnswerResult {
   /** Set when the answering step also finalized the reply (saved it, sent reply_end): no finalize step follows. */
   finalized?: Finalized;
 }
+
+/** A reply that ends without an answer: the error (or timeout) is shown and saved as its message. */
+export interface ReplyFailure {
+  reason: 'error' | 'timeout';
+  error: string;
+}
+
+/** What a reply is finalized with: its answer, or why there is none. */
+export type FinalInput = AnswerResult | ReplyFailure;
 
 /** What finalizing a reply gives the workflow: the last chunk's seq, and the saved reply as a history entry. */
 export interface Finalized {

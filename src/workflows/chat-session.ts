@@ -4,8 +4,8 @@
 // (./continue-as-new). Idle for the assistant's keepalive, it completes; the next send starts it again.
 import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import type { ChatSessionInput, ChatSessionState } from '../shared/chat';
-import { finalize } from './steps';
-import { continueAsNewDue, continueAsNewWhenQuiet } from './continue-as-new';
+import { continueAsNewDue, continueAsNewWhenQuiet, handOverWithQueue, mustHandOverNow } from './continue-as-new';
+import { endReply } from './ending';
 import { registerHandlers } from './handlers';
 import { runTurn } from './pipeline';
 import { CANCELLED, Session, SESSION_V2_PATCH } from './session';
@@ -21,6 +21,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
       await s.discardWithdrawn();
       continue;
     }
+    if (mustHandOverNow(s)) await handOverWithQueue(s);
     const turn = s.queue.shift();
     if (!turn) break; // closing with nothing queued
     s.current = turn;
@@ -29,14 +30,14 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     let followUp: (() => Promise<void>) | undefined;
     if (s.closing) {
       // Queued behind a close: answered as cancelled.
-      s.conversation.addTurn(turn.userMessageId, turn.text, (await finalize(turn, CANCELLED)).entry);
+      s.conversation.addTurn(turn.userMessageId, turn.text, await endReply(turn, CANCELLED, []));
     } else {
       followUp = await runTurn(s, turn, v2);
     }
     s.current = null;
     // Follow-ups run beside the next turn; they only have to end before this run does. A withdrawn turn has none.
     if (s.withdrawn.some((w) => w.replyId === turn.replyId)) followUp = undefined;
-    if (followUp) s.followUps = s.followUps.then(followUp);
+    if (followUp) s.chainFollowUp(followUp);
     s.turnsDone++;
     s.turnsThisRun++;
     if (continueAsNewDue(s)) await continueAsNewWhenQuiet(s, v2);

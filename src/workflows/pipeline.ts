@@ -2,18 +2,13 @@
 // first) → [intent → tools → retrieval → picking → deep read → answer]. The answering step also saves the
 // reply and sends reply_end; when that failed (or in a history from before), the finalize step does.
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { AnswerInputs, AnswerResult, ReplyDetail, Turn, TurnContext } from '../shared/chat';
-import { analyzeIntent, answer, beginReply, deepRead, finalize, loadContext, pickDocuments, publishGivenSources, retrieveDocuments } from './steps';
+import type { AnswerInputs, FinalInput, ReplyDetail, Turn, TurnContext } from '../shared/chat';
 import { ASSISTANT_ID_ATTRIBUTE } from './definitions';
+import { endReply, failureOf } from './ending';
 import { followUpsAfter } from './followups';
 import { CANCELLED, Session } from './session';
+import { analyzeIntent, answer, beginReply, deepRead, loadContext, pickDocuments, publishGivenSources, retrieveDocuments } from './steps';
 import { useTools } from './tool-loop';
-
-function errorText(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-}
 
 /** Runs a turn to its reply_end; gives its follow-ups (title, summary), to run beside the next turn. */
 export async function runTurn(s: Session, turn: Turn, v2: boolean): Promise<(() => Promise<void>) | undefined> {
@@ -23,7 +18,7 @@ export async function runTurn(s: Session, turn: Turn, v2: boolean): Promise<(() 
     s.assistantAttribute = turn.assistantId;
   }
   const steps: ReplyDetail[] = [];
-  let result: AnswerResult | { reason: 'error'; error: string } = CANCELLED;
+  let result: FinalInput = CANCELLED;
   let context: TurnContext | undefined;
   try {
     const begun = v2 ? await beginReply(turn, s.conversation.forTurn(turn.historyNumber), true) : { context: await loadContext(turn), answer: null };
@@ -34,21 +29,20 @@ export async function runTurn(s: Session, turn: Turn, v2: boolean): Promise<(() 
     } else {
       const inputs = await think(s, turn, context, steps);
       if (s.cancelRequested) {
-        const { entry } = await finalize(turn, CANCELLED, steps);
-        s.conversation.addTurn(turn.userMessageId, turn.text, entry, context);
+        s.conversation.addTurn(turn.userMessageId, turn.text, await endReply(turn, CANCELLED, steps), context);
         return undefined;
       }
       result = await answer(turn, context, inputs, steps);
     }
   } catch (err) {
-    result = { reason: 'error', error: errorText(err) };
+    result = failureOf(err);
   }
   // The answering step finalizes the reply itself (one round trip fewer before reply_end); a result without
   // `finalized` (that failed, or a history from before) is finalized by its own step. Replay follows the
   // recorded result, so no patch is needed.
-  const { entry } = ('finalized' in result && result.finalized) || (await finalize(turn, result, steps));
+  const entry = 'finalized' in result && result.finalized ? result.finalized.entry : await endReply(turn, result, steps);
   s.conversation.addTurn(turn.userMessageId, turn.text, entry, context);
-  if (!context || result.reason === 'error') return undefined;
+  if (!context || result.reason === 'error' || result.reason === 'timeout') return undefined;
   return followUpsAfter(s, turn, context, v2);
 }
 

@@ -2,7 +2,8 @@
 // a close was asked, the conversation so far (so a turn's history needs no database read), and turns the
 // API took back. One object, shared by the turn loop, the handlers and the pipeline.
 import type { AnswerResult, ChatSessionInput, ChatSessionState, ReplyRef, Turn } from '../shared/chat';
-import { discardReply, notifyCancel } from './steps';
+import { discard } from './ending';
+import { notifyCancel } from './steps';
 import { ConversationWindow } from './conversation';
 
 /**
@@ -10,6 +11,8 @@ import { ConversationWindow } from './conversation';
  * follow-ups at every turn, continue-as-new at once) replay on the old path; new turns take the new one.
  */
 export const SESSION_V2_PATCH = 'session-v2';
+/** From this version a run that passes forceContinueEvents continues as new without waiting for quiet. */
+export const FORCED_CONTINUE_PATCH = 'forced-continue';
 
 /** The result of a turn that was cancelled before it answered. */
 export const CANCELLED: AnswerResult = { text: '', think: '', reason: 'user_cancelled', lastSeq: 0 };
@@ -33,12 +36,15 @@ export class Session {
   readonly withdrawn: ReplyRef[] = [];
   /** Follow-ups of successive turns run one after another (two summaries must not race), beside the turns. */
   followUps: Promise<void> = Promise.resolve();
+  /** Follow-ups chained and not yet done. */
+  followUpsRunning = 0;
 
   constructor(readonly input: ChatSessionInput) {
     this.turnsDone = input.turnsDone ?? 0;
     this.keepaliveMs = input.keepaliveMs;
     this.conversation = new ConversationWindow(input.conversation);
     this.assistantAttribute = input.assistantId;
+    this.queue.push(...(input.queued ?? []));
   }
 
   state(): ChatSessionState {
@@ -49,6 +55,12 @@ export class Session {
       queued: this.queue.length,
       turnsDone: this.turnsDone,
     };
+  }
+
+  /** Runs a turn's follow-ups after those of the turns before it. */
+  chainFollowUp(followUp: () => Promise<void>) {
+    this.followUpsRunning++;
+    this.followUps = this.followUps.then(followUp).finally(() => this.followUpsRunning--);
   }
 
   /** The durable half of cancel: the API's Redis notice is the fast path; the workflow repeats it. */
@@ -62,7 +74,7 @@ export class Session {
   async discardWithdrawn() {
     while (this.withdrawn.length > 0) {
       const ref = this.withdrawn.shift()!;
-      await discardReply(ref);
+      await discard(ref);
       this.conversation.forget([ref.userMessageId, ref.replyId]);
     }
   }

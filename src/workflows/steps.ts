@@ -4,7 +4,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 // loadContext only runs in histories from before beginReply (see SESSION_V2_PATCH in ./session).
-export const { loadContext, finalize, notifyCancel, publishGivenSources, discardReply } = proxyActivities<Activities>({
+export const { loadContext, finalize, abandonReply, notifyCancel, publishGivenSources, discardReply } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 10 },
 });

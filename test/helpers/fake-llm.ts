@@ -10,7 +10,20 @@ export interface ToolCallScript {
   arguments: string;
 }
 
+/**
+ * How a model treats a conversation whose answer was cut short, as real providers do:
+ * - `prefill`: continues a last assistant message (Ollama, vLLM continue_final_message, llama.cpp); a user
+ *   message after its partial answer is a new question to it, answered as such.
+ * - `instruction`: cannot continue a message (a last assistant message gets the whole answer anew); follows
+ *   a user message that comes after its partial answer by going on from there.
+ * - `seam`: like `instruction`, but restates the sentence it was in before going on.
+ */
+export type Convention = 'prefill' | 'instruction' | 'seam';
+
 export interface Script {
+  /** The model's whole answer to the question; with `convention`, what it streams depends on the request. */
+  answer?: string;
+  convention?: Convention;
   /** Answer tokens, streamed one per chunk. */
   tokens?: string[];
   /** Reasoning tokens, sent first as `reasoning_content` deltas. */
@@ -58,6 +71,26 @@ export function tokensOf(text: string): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What a prefill model says when a user message follows its partial answer: it answers that message. */
+export const ANSWER_TO_A_NEW_QUESTION = 'Of course. What else would you like to know about it?';
+
+/** The start of the sentence `text` ends in. */
+function lastSentence(text: string): string {
+  const at = Math.max(text.lastIndexOf('. '), text.lastIndexOf('? '), text.lastIndexOf('! '));
+  return at < 0 ? text : text.slice(at + 2);
+}
+
+/** The answer's tokens for this request, as a model of the script's convention would stream them. */
+function conventionTokens(script: Script, messages: Array<{ role: string; content: string; prefix?: boolean }>): string[] {
+  const full = script.answer ?? '';
+  const partial = [...messages].reverse().find((m) => m.role === 'assistant')?.content;
+  const rest = partial !== undefined && full.startsWith(partial) ? full.slice(partial.length) : full;
+  if (partial === undefined) return tokensOf(full);
+  if (messages.at(-1)?.role === 'assistant') return script.convention === 'prefill' ? tokensOf(rest) : tokensOf(full);
+  if (script.convention === 'prefill') return tokensOf(ANSWER_TO_A_NEW_QUESTION);
+  return tokensOf(script.convention === 'seam' ? ` ${lastSentence(partial)}${rest}` : rest);
+}
+
 export async function startFakeLlm(): Promise<FakeLlm> {
   const requests: RecordedRequest[] = [];
   const waiters: Array<{ predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }> = [];
@@ -92,7 +125,8 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         return;
       }
       const route = routes.find((r) => r.match(record));
-      const script = route ? route.script(record) : (state.queue.shift() ?? state.fallback(record));
+      const picked = route ? route.script(record) : (state.queue.shift() ?? state.fallback(record));
+      const script = picked.answer !== undefined ? { ...picked, tokens: conventionTokens(picked, body.messages ?? []) } : picked;
       if (script.status) {
         res.writeHead(script.status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `scripted failure ${script.status}`, type: 'test' } }));
         return;

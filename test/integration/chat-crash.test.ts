@@ -2,9 +2,8 @@
 // answer with no repeated text and a gap-free seq, and the saved message is whole.
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { CONTINUE_PROMPT } from '../../src/activities/chat';
 import { ChatEnv, connectWs, endReason, responseText, startChatEnv } from '../helpers/chat-env';
-import { lastUserText, tokensOf } from '../helpers/fake-llm';
+import { tokensOf } from '../helpers/fake-llm';
 import { startWebFixtures, WebFixtures } from '../helpers/web-fixtures';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -51,46 +50,65 @@ afterEach(() => {
   env.llm.routes.splice(0, env.llm.routes.length - 2); // keep chat-env's follow-up routes
 });
 
-it('continues an answer on another worker after SIGKILL, without repeating text', async () => {
-  const full = tokensOf(Array.from({ length: 150 }, (_, i) => `word${i}`).join(' '));
-  const fullText = full.join('');
-  // First attempt: the whole answer, slowly. A continuation gets exactly the part not yet seen.
-  env.llm.fallback = (req) => {
-    if (lastUserText(req) === CONTINUE_PROMPT) {
-      const partial = (req.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'assistant').at(-1)!.content;
-      expect(fullText.startsWith(partial)).toBe(true);
-      return { tokens: tokensOf(fullText.slice(partial.length)), delayMs: 5 };
+/** A long answer of whole sentences (a model restating "the sentence it was in" repeats one of them). */
+const LONG_ANSWER = Array.from({ length: 30 }, (_, i) => `Sentence ${i} explains step ${i} of durable execution.`).join(' ');
+
+/** The built-in provider, set to continue answers the given way. */
+async function setContinuation(mode: string) {
+  const current = (await env.api.request('GET', '/model_provider/coco')).body._source;
+  const { id: _id, created: _c, updated: _u, builtin: _b, ...fields } = current;
+  const res = await env.api.request('PUT', '/model_provider/coco', { ...fields, continuation: mode });
+  expect(res.status).toBe(200);
+}
+
+// The model server answers as providers do (see Convention in test/helpers/fake-llm.ts): what it streams
+// depends on how it is asked, never on the words our code uses.
+describe.each([
+  ['prefill', 'prefill'],
+  ['instruction', 'instruction'],
+  ['instruction', 'seam'],
+] as const)('a provider set to %s, a model that continues by %s', (mode, convention) => {
+  it('continues an answer on another worker after SIGKILL with exactly the model\'s text', async () => {
+    await setContinuation(mode);
+    const full = tokensOf(LONG_ANSWER);
+    const before = env.llm.requests.length;
+    env.llm.fallback = (req) => {
+      // The first attempt streams slowly (the worker dies in it); a continuation comes fast.
+      const continued = (req.body.messages as Array<{ role: string }>).some((m) => m.role === 'assistant');
+      return { answer: LONG_ANSWER, convention, delayMs: continued ? 2 : 25 };
+    };
+
+    const first = await startWorkerProcess();
+    const ws = await connectWs(`ws://127.0.0.1:${env.api.server.apiPort}/ws`, env.api.token);
+    const res = await env.api.request('POST', '/chat/_new', { message: 'a long answer that survives a crash' }, { 'WEBSOCKET-SESSION-ID': ws.id });
+    const userMessageId = res.body.payload.id;
+
+    const deadline = Date.now() + 20_000;
+    while (ws.chunks.filter((c) => c.chunk_type === 'response').length < 25) {
+      if (Date.now() > deadline) throw new Error('the answer did not start');
+      await new Promise((r) => setTimeout(r, 20));
     }
-    return { tokens: full, delayMs: 30 };
-  };
+    first.kill('SIGKILL');
+    const seenBeforeCrash = responseText(ws.chunks);
+    expect(seenBeforeCrash.length).toBeLessThan(LONG_ANSWER.length);
 
-  const first = await startWorkerProcess();
-  const ws = await connectWs(`ws://127.0.0.1:${env.api.server.apiPort}/ws`, env.api.token);
-  const res = await env.api.request('POST', '/chat/_new', { message: 'a long answer that survives a crash' }, { 'WEBSOCKET-SESSION-ID': ws.id });
-  const userMessageId = res.body.payload.id;
+    await startWorkerProcess();
+    const chunks = await ws.replyEnded(userMessageId, 60_000);
+    expect(endReason(chunks)).toBe('completed');
+    expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i + 1));
+    expect(responseText(chunks)).toBe(full.join(''));
+    expect(chunks.filter((c) => c.chunk_type === 'response' && c.message_chunk === '')).toHaveLength(1); // one opening marker
 
-  const deadline = Date.now() + 20_000;
-  while (ws.chunks.filter((c) => c.chunk_type === 'response').length < 20) {
-    if (Date.now() > deadline) throw new Error('the answer did not start');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  first.kill('SIGKILL');
-  const seenBeforeCrash = responseText(ws.chunks);
-  expect(seenBeforeCrash.length).toBeLessThan(fullText.length);
-
-  await startWorkerProcess();
-  const chunks = await ws.replyEnded(userMessageId, 60_000);
-  expect(endReason(chunks)).toBe('completed');
-  expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i + 1));
-  expect(responseText(chunks)).toBe(fullText);
-  expect(chunks.filter((c) => c.chunk_type === 'response' && c.message_chunk === '')).toHaveLength(1); // one opening marker
-
-  const continuation = env.llm.requests.filter((r) => lastUserText(r) === CONTINUE_PROMPT);
-  expect(continuation).toHaveLength(1);
-  const history = await env.api.request('GET', `/chat/${res.body._id}/_history`);
-  expect(history.body.hits.hits[1]._source.message).toBe(fullText);
-  ws.close();
-}, 120_000);
+    const continuations = env.llm.requests.slice(before).filter((r) => (r.body.messages as Array<{ role: string }>).some((m) => m.role === 'assistant'));
+    expect(continuations).toHaveLength(1);
+    const asked = continuations[0]!.body.messages as Array<{ role: string; content: string }>;
+    // prefill: the partial answer is the last message; instruction: a user message follows it.
+    expect(asked.at(-1)!.role).toBe(mode === 'prefill' ? 'assistant' : 'user');
+    const history = await env.api.request('GET', `/chat/${res.body._id}/_history`);
+    expect(history.body.hits.hits[1]._source.message).toBe(LONG_ANSWER);
+    ws.close();
+  }, 120_000);
+});
 
 it('a worker killed after intent analysis resumes at the next step, without calling the intent model again', async () => {
   const kb = (await env.api.request('POST', '/datasource/', { name: 'kb' })).body._id;

@@ -119,6 +119,9 @@ describe('get', () => {
         models: [{ name: 'deepseek-chat' }, { name: 'deepseek-reasoner', support_reasoning: true }],
         enabled: true,
         builtin: false,
+        // how a cut-short answer is continued, and how long the model may be silent (defaults)
+        continuation: 'auto',
+        timeouts: { first_token: '60s', between_tokens: '30s' },
       },
     });
     expectNoKey(res);

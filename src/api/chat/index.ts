@@ -25,6 +25,7 @@ export function createChat(deps: AppDeps, keys: BusKeys): Chat {
     taskQueue: config.temporal.taskQueue,
     turnsPerRun: config.chat.turnsPerRun,
     continueQuietMs: config.chat.continueQuietMs,
+    forceContinueEvents: config.chat.forceContinueEvents,
     admissionMs: config.chat.admissionMs,
   });
   const control = new ReplyControl(redis, keys, domain.messages, workflows);

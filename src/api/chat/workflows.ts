@@ -20,6 +20,7 @@ export interface SessionWorkflowOptions {
   taskQueue: string;
   turnsPerRun: number;
   continueQuietMs: number;
+  forceContinueEvents: number;
   /** How long a send waits for a worker to take the turn. */
   admissionMs: number;
 }
@@ -56,6 +57,7 @@ export class SessionWorkflows {
       keepaliveMs,
       turnsPerRun: this.opts.turnsPerRun,
       continueQuietMs: this.opts.continueQuietMs,
+      forceContinueEvents: this.opts.forceContinueEvents,
       assistantId: turn.assistantId,
       // A session created with this turn has no earlier messages: its history needs no query.
       ...(newSession && { conversation: { entries: [], summary: '', complete: true } }),

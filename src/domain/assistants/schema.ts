@@ -2,12 +2,11 @@
 import { z } from 'zod';
 import { compileQuery } from '../../search/es-query';
 import { DEFAULT_GREETING } from '../../shared/prompts';
-import { ModelConfig, ModelConfigOrSettings } from '../model-config';
+import { Duration, ModelConfig, ModelConfigOrSettings } from '../model-config';
 import { DOCUMENT_SEARCH_FIELDS } from '../documents/records';
 
 export const ASSISTANT_TYPES = ['simple', 'deep_think'] as const;
 const ids = z.array(z.string().min(1, 'ids must not be empty strings'));
-const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as "30m", "90s" or "1h"');
 
 /** datasource.filter must be an ES clause the retrieval engine understands; checked here, not at chat time. */
 const EsFilter = z
@@ -91,7 +90,7 @@ export const AssistantInput = z.object({
   category: z.string().default(''),
   tags: z.array(z.string()).default([]),
   enabled: z.boolean().default(true),
-  keepalive: duration.default('30m'),
+  keepalive: Duration.default('30m'),
   role_prompt: z.string().default(''),
   answering_model: ModelConfig.default({ provider_id: '', name: '', settings: {} }),
   config: DeepThinkConfig.nullable().default(null),

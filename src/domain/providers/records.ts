@@ -1,10 +1,11 @@
 // A model provider as stored ↔ as read: its API key is a secret (masked on GET, absent from hits, kept
 // when a PUT omits it or sends the mask back).
 import type { SearchFields } from '../../search/fields';
+import { parseDuration } from '../../shared/chat';
 import { InvalidInput } from '../errors';
 import type { Stored } from '../record';
 import { MASKED_SECRET, maskSecret } from '../secrets';
-import type { ModelProviderInput } from './schema';
+import { CONTINUATION_MODES, type ModelProviderInput, ProviderTimeouts } from './schema';
 
 export const PROVIDER_SEARCH_FIELDS: SearchFields = {
   index: 'coco_model_provider',
@@ -18,9 +19,42 @@ export const PROVIDER_SEARCH_FIELDS: SearchFields = {
 export interface StoredProvider {
   _id: string;
   enabled?: boolean;
+  api_type?: string;
   base_url?: string;
   api_key?: string;
   models?: Array<{ name: string; settings?: Record<string, unknown> }>;
+  continuation?: string;
+  timeouts?: { first_token?: string; between_tokens?: string };
+}
+
+export type ContinuationMode = Exclude<(typeof CONTINUATION_MODES)[number], 'auto'>;
+
+/** How this provider continues a partial answer; `auto` decides by api_type and URL. */
+export function continuationOf(p: StoredProvider): ContinuationMode {
+  const mode = p.continuation ?? 'auto';
+  if (mode !== 'auto' && (CONTINUATION_MODES as readonly string[]).includes(mode)) return mode as ContinuationMode;
+  let url: URL | undefined;
+  try {
+    url = new URL(p.base_url ?? '');
+  } catch {
+    // no usable URL: the safe default below
+  }
+  if (p.api_type === 'ollama' || url?.port === '11434') return 'prefill';
+  if (p.api_type === 'anthropic') return 'prefill';
+  // DeepSeek continues a prefix only on its beta endpoint; elsewhere it is asked like any other.
+  if (url?.hostname.endsWith('deepseek.com') && url.pathname.startsWith('/beta')) return 'prefill_deepseek';
+  return 'instruction';
+}
+
+const DEFAULT_FIRST_TOKEN_MS = 60_000;
+const DEFAULT_BETWEEN_TOKENS_MS = 30_000;
+
+/** How long a model call may wait for its first token and between tokens (providers stored before these had none). */
+export function timeoutsOf(p: StoredProvider): { firstTokenMs: number; betweenTokensMs: number } {
+  return {
+    firstTokenMs: parseDuration(p.timeouts?.first_token ?? '', DEFAULT_FIRST_TOKEN_MS),
+    betweenTokensMs: parseDuration(p.timeouts?.between_tokens ?? '', DEFAULT_BETWEEN_TOKENS_MS),
+  };
 }
 
 export function providerToStored(input: ModelProviderInput, existing?: Stored): Record<string, unknown> {
@@ -33,13 +67,19 @@ export function providerToStored(input: ModelProviderInput, existing?: Stored): 
   return { ...input, api_key: keep ? stored : input.api_key };
 }
 
+/** Defaults of fields newer than the record (providers seeded or stored before them). */
+function withDefaults(doc: Stored): Stored {
+  const timeouts = ProviderTimeouts.parse(doc.timeouts ?? {});
+  return { ...doc, continuation: doc.continuation ?? 'auto', timeouts };
+}
+
 /** GET: the key masked, never in plain text. */
 export function providerView(doc: Stored): Stored {
-  return { ...doc, api_key: maskSecret((doc.api_key as string) ?? '') };
+  return { ...withDefaults(doc), api_key: maskSecret((doc.api_key as string) ?? '') };
 }
 
 /** Search hits: no key at all. */
 export function providerHitView(doc: Stored): Stored {
-  const { api_key: _key, ...rest } = doc;
+  const { api_key: _key, ...rest } = withDefaults(doc);
   return rest as Stored;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelSettings, PromptConfig } from '../model-config';
+import { Duration, ModelSettings, PromptConfig } from '../model-config';
 
 export const API_TYPES = ['openai', 'ollama', 'gemini', 'anthropic'] as const;
 
@@ -20,6 +20,22 @@ export const ProviderModel = z.object({
   prompt: PromptConfig.optional(),
 });
 
+/**
+ * How an answer cut short (a worker crashed mid-stream) is continued: `prefill` sends the partial answer as
+ * the last assistant message for the model to continue (Ollama, llama.cpp, Anthropic-style);
+ * `prefill_deepseek` marks it `prefix: true` (DeepSeek's prefix completion, its /beta base URL);
+ * `prefill_vllm` asks `continue_final_message` (vLLM, SGLang); `instruction` adds a user message asking to
+ * continue (OpenAI and others that cannot continue a message); `auto` picks by api_type and URL.
+ */
+export const CONTINUATION_MODES = ['auto', 'prefill', 'prefill_deepseek', 'prefill_vllm', 'instruction'] as const;
+
+export const ProviderTimeouts = z.object({
+  /** Until the first token (or reasoning token) arrives. */
+  first_token: Duration.default('60s'),
+  /** Between two tokens once the answer streams. */
+  between_tokens: Duration.default('30s'),
+});
+
 export const ModelProviderInput = z.object({
   name: z.string().trim().min(1, 'name is required').max(200),
   description: z.string().default(''),
@@ -31,5 +47,7 @@ export const ModelProviderInput = z.object({
   base_url: httpUrl.default(''),
   models: z.array(ProviderModel).default([]),
   enabled: z.boolean().default(true),
+  continuation: z.enum(CONTINUATION_MODES, { message: `continuation must be one of ${CONTINUATION_MODES.join(', ')}` }).default('auto'),
+  timeouts: ProviderTimeouts.default(() => ProviderTimeouts.parse({})),
 });
 export type ModelProviderInput = z.infer<typeof ModelProviderInput>;

@@ -21,6 +21,14 @@ export interface UserMessage {
   replyId: string;
 }
 
+/** A reply as saved when it finished. */
+export interface FinishedReply {
+  message: string;
+  details: ReplyDetail[];
+  lastSeq: number;
+  answerIndex: string;
+}
+
 export class Messages {
   constructor(private readonly models: Models) {}
 
@@ -47,10 +55,11 @@ export class Messages {
   }
 
   /**
-   * Saves the assistant message under the reply's id. One upsert: `created` is set only when the message
-   * is first written, so saving again (a retried step) keeps it.
+   * Saves the assistant message under the reply's id, finished (`stream.lastSeq`: the seq its reply_end
+   * gets). One upsert: `created` is set only when the message is first written. A finished reply is never
+   * changed again: callers that may be repeating a finished step read it first (`finishedReply`).
    */
-  async saveReply(turn: Turn, message: string, details: ReplyDetail[]): Promise<void> {
+  async saveReply(turn: Turn, message: string, details: ReplyDetail[], stream: { lastSeq: number; answerIndex: string }): Promise<void> {
     const now = new Date();
     await this.models.ChatMessage.updateOne(
       { _id: turn.replyId },
@@ -69,11 +78,20 @@ export class Messages {
           up_vote: 0,
           down_vote: 0,
           updated: now,
+          last_seq: stream.lastSeq,
+          answer_index: stream.answerIndex,
         },
         $setOnInsert: { created: now },
       },
       { upsert: true, timestamps: false },
     );
+  }
+
+  /** The reply as saved once it finished; null while it is not (or was saved before replies kept their last seq). */
+  async finishedReply(replyId: string): Promise<FinishedReply | null> {
+    const doc = await this.find(replyId);
+    if (!doc || typeof doc.last_seq !== 'number') return null;
+    return { message: doc.message ?? '', details: (doc.details ?? []) as ReplyDetail[], lastSeq: doc.last_seq, answerIndex: doc.answer_index ?? '' };
   }
 
   /** Removes messages of a session by id (a withdrawn turn's). */

@@ -9,7 +9,7 @@ export function presentSession(doc: Stored): Record<string, unknown> {
 }
 
 export function presentMessage(doc: Stored): Record<string, unknown> {
-  const out = present(doc, ['owner_id', 'reply_message_id']);
+  const out = present(doc, ['owner_id', 'reply_message_id', 'last_seq', 'answer_index']);
   if (out.type === 'user') delete out.reply_to_message;
   out._system = { owner_id: doc.owner_id };
   return out;
