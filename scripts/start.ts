@@ -1,5 +1,6 @@
-// `npm start`: the embedded stack, then the API and the worker, in one command. Ctrl-C stops all of it.
-import { ChildProcess, spawn } from 'node:child_process';
+// `npm start`: the embedded stack, then the API and the worker, in one command. Ctrl-C stops all of it;
+// a crashed API or worker is restarted on its own (scripts/lib/supervise.ts).
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { bootstrap } from '../src/domain/bootstrap';
 import { loadConfig } from '../src/config';
@@ -7,19 +8,19 @@ import { createLogger } from '../src/infra/logger';
 import { connectMongo } from '../src/infra/mongo';
 import { stackOptionsFor } from './lib/embedded';
 import { Stack, startStack } from './lib/stack';
+import { supervise, Supervisor } from './lib/supervise';
 
 const root = path.resolve(__dirname, '..');
 const log = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
-async function waitForHealth(url: string, children: ChildProcess[], timeoutMs = 120_000) {
+async function waitForHealth(url: string, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (children.some((c) => c.exitCode !== null)) throw new Error('a process exited during start-up; see its output above');
     try {
       const res = await fetch(url);
       if (res.ok) return;
     } catch {
-      // not listening yet
+      // not listening yet, or restarting after a crash (a crash loop stops everything, this wait too)
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -29,7 +30,7 @@ async function waitForHealth(url: string, children: ChildProcess[], timeoutMs = 
 async function main() {
   const started = Date.now();
   const config = loadConfig();
-  const children: ChildProcess[] = [];
+  const children: Supervisor[] = [];
   let stack: Stack | undefined;
   let stackStarting: Promise<Stack> | undefined;
   let stopping = false;
@@ -38,20 +39,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log('stopping ...');
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            const killer = setTimeout(() => c.kill('SIGKILL'), 8000);
-            c.once('exit', () => {
-              clearTimeout(killer);
-              resolve();
-            });
-            c.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(children.map((c) => c.stop()));
     // Ctrl-C while the stack is still starting: wait for it, so that its processes are stopped too.
     await (stack ?? (await stackStarting?.catch(() => undefined)))?.stop();
     log('stopped');
@@ -75,16 +63,11 @@ async function main() {
 
     for (const entry of ['src/server.ts', 'src/worker.ts']) {
       // node with tsx's loader (not the tsx wrapper): one process each, so signals reach them directly.
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: process.env });
-      child.on('exit', (code, signal) => {
-        if (!stopping) {
-          log(`${entry} exited (${signal ?? code}); stopping everything`);
-          void stopAll(1);
-        }
-      });
-      children.push(child);
+      const spawnChild = () => spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit', env: process.env });
+      children.push(supervise({ name: entry, spawn: spawnChild, log, onCrashLoop: () => void stopAll(1) }));
     }
-    await waitForHealth(`http://127.0.0.1:${config.apiPort}/health`, children);
+    await waitForHealth(`http://127.0.0.1:${config.apiPort}/health`);
+    if (stopping) return;
 
     const lines = [
       '',
