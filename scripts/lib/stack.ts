@@ -49,33 +49,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (opts.temporal && temporalBin) {
       const t = opts.temporal;
       await assertPortFree(t.port, 'Temporal', 'TEMPORAL_ADDRESS');
-      const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(t.port), '--log-level', 'warn'];
-      args.push(...(t.uiPort === null ? ['--headless'] : ['--ui-port', String(t.uiPort)]));
-      if (t.dbFile) {
-        // A write-ahead log synced at checkpoints rather than at every commit: each workflow task of a reply
-        // commits, and this takes the step round trip from ~16 to ~12 ms (as fast as the in-memory store).
-        // A process crash loses nothing; a power cut may lose the last moments.
-        args.push('--db-filename', t.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
-      }
-      for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
-      args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
-      // The dev server's default task-dispatch poll limit (20/s) adds 30-40 ms to every step once chats
-      // are busy; a chat reply is a chain of short steps, so lift it.
-      args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=10000');
-      args.push('--dynamic-config-value', 'history.timerProcessorMaxPollRPS=10000');
-      // Eager activities: the next step starts with the workflow task's completion, without a poll.
-      args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
-      procs.push(launch('temporal', temporalBin, args, opts.dataDir, { TEMPORAL_VERSION_CHECK_DISABLED: '1' }));
+      procs.push(launch('temporal', temporalBin, temporalArgs(t), opts.dataDir, TEMPORAL_ENV));
       waits.push(waitFor('Temporal', () => temporalServing(`127.0.0.1:${t.port}`), procs.at(-1)!));
     }
     if (opts.ferret && ferretBin) {
       const f = opts.ferret;
       await assertPortFree(f.port, 'FerretDB', 'MONGODB_URI');
-      fs.mkdirSync(f.dir, { recursive: true });
-      const sqliteUrl = `file:${f.dir.endsWith('/') ? f.dir : f.dir + '/'}`;
-      procs.push(
-        launch('ferretdb', ferretBin, ['--listen-addr', `127.0.0.1:${f.port}`, '--sqlite-url', sqliteUrl], opts.dataDir),
-      );
+      procs.push(launch('ferretdb', ferretBin, ferretArgs(f), opts.dataDir));
       waits.push(waitFor('FerretDB', () => tcpOpen(f.port), procs.at(-1)!));
     }
     await Promise.all(waits);
@@ -84,6 +64,36 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await stop();
     throw err;
   }
+}
+
+/** The dev server's flags; a `dbFile` keeps its state across restarts. */
+export function temporalArgs(t: { port: number; uiPort: number | null; dbFile: string | null }): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(t.port), '--log-level', 'warn'];
+  args.push(...(t.uiPort === null ? ['--headless'] : ['--ui-port', String(t.uiPort)]));
+  if (t.dbFile) {
+    // A write-ahead log synced at checkpoints rather than at every commit: each workflow task of a reply
+    // commits, and this takes the step round trip from ~16 to ~12 ms (as fast as the in-memory store).
+    // A process crash loses nothing; a power cut may lose the last moments.
+    args.push('--db-filename', t.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
+  args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+  // The dev server's default task-dispatch poll limit (20/s) adds 30-40 ms to every step once chats
+  // are busy; a chat reply is a chain of short steps, so lift it.
+  args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=10000');
+  args.push('--dynamic-config-value', 'history.timerProcessorMaxPollRPS=10000');
+  // Eager activities: the next step starts with the workflow task's completion, without a poll.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  return args;
+}
+
+export const TEMPORAL_ENV = { TEMPORAL_VERSION_CHECK_DISABLED: '1' };
+
+/** FerretDB's flags; creates its SQLite directory. */
+export function ferretArgs(f: { port: number; dir: string }): string[] {
+  fs.mkdirSync(f.dir, { recursive: true });
+  const sqliteUrl = `file:${f.dir.endsWith('/') ? f.dir : f.dir + '/'}`;
+  return ['--listen-addr', `127.0.0.1:${f.port}`, '--sqlite-url', sqliteUrl];
 }
 
 function launch(name: string, bin: string, args: string[], dataDir: string, env: Record<string, string> = {}): Proc {
@@ -165,7 +175,7 @@ export async function temporalServing(address: string): Promise<boolean> {
   }
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
+export async function redisAnswers(url: string): Promise<boolean> {
   const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
   client.on('error', () => undefined);
   try {
@@ -188,13 +198,18 @@ async function expectRedis(url: string): Promise<void> {
  * every second, so a restart keeps the replies being streamed (a crash loses at most the last second).
  */
 async function startRedis(r: { port: number; dir: string | null }, opts: StackOptions, procs: Proc[]): Promise<void> {
+  const server = redisServerPath();
+  await assertPortFree(r.port, 'Redis', 'REDIS_URL');
+  procs.push(launch('redis', server, redisArgs(r), opts.dataDir));
+  await waitFor('Redis', () => redisAnswers(`redis://127.0.0.1:${r.port}`), procs.at(-1)!, 20_000);
+}
+
+export function redisServerPath(): string {
   const server = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
   if (!server) {
     throw new Error('redis-server is not installed: install it (e.g. apt-get install redis-server), or set REDIS_URL to a running Redis.');
   }
-  await assertPortFree(r.port, 'Redis', 'REDIS_URL');
-  procs.push(launch('redis', server, redisArgs(r), opts.dataDir));
-  await waitFor('Redis', () => redisAnswers(`redis://127.0.0.1:${r.port}`), procs.at(-1)!, 20_000);
+  return server;
 }
 
 export function redisArgs(r: { port: number; dir: string | null }): string[] {
