@@ -40,6 +40,7 @@ const Env = z.object({
   COCO_CHAT_ADMISSION_MS: z.coerce.number().int().min(2000).default(20_000),
   COCO_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).default(1000),
   COCO_STREAM_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(0),
+  COCO_FOLLOW_IDLE_MS: z.coerce.number().int().min(1000).default(300_000),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('coco-chat'),
@@ -72,7 +73,8 @@ export interface Config {
   mongo: { uri: string; embedded: boolean; ferretPort: number };
   /** embedded: the stack runs its own redis-server on `port` (with an append-only file under dataDir/redis). */
   redis: { url: string; prefix: string; embedded: boolean; port: number };
-  stream: { logTtlSec: number; coalesceMs: number };
+  /** followIdleMs: a client's relay of a reply gives up (and says so) when nothing arrives for this long. */
+  stream: { logTtlSec: number; coalesceMs: number; followIdleMs: number };
   /**
    * turnsPerRun: continue-as-new after so many turns, once the chat is quiet for continueQuietMs.
    * forceContinueEvents: a run whose history has this many events continues as new without waiting for quiet.
@@ -131,7 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       embedded: e.REDIS_URL === undefined,
       port: e.COCO_REDIS_PORT,
     },
-    stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS },
+    stream: { logTtlSec: e.COCO_REPLY_LOG_TTL_SEC, coalesceMs: e.COCO_STREAM_COALESCE_MS, followIdleMs: e.COCO_FOLLOW_IDLE_MS },
     chat: {
       turnsPerRun: e.COCO_CHAT_TURNS_PER_RUN,
       continueQuietMs: e.COCO_CHAT_CONTINUE_QUIET_MS,

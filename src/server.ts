@@ -1,6 +1,7 @@
 // API process: HTTP API on the API port, and the same app on the WebSocket listener port.
 import http from 'node:http';
 import { createApp } from './api/app';
+import { createChat } from './api/chat';
 import type { AppDeps } from './api/context';
 import { Config, loadConfig } from './config';
 import { createDomain } from './domain';
@@ -40,16 +41,10 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   const deps: AppDeps = { config, logger, mongo, redis, temporal, hub, domain };
   const { createdAdminToken } = await bootstrap(mongo.models, config, logger);
 
-  const app = createApp(deps);
+  const chat = createChat(deps, busKeys(config.redis.prefix));
+  const app = createApp(deps, chat);
   const servers = [http.createServer(app.callback()), http.createServer(app.callback())];
-  const closeSockets = attachWebSocket(app, servers, {
-    tokens: domain.tokens,
-    redis,
-    hub,
-    keys: busKeys(config.redis.prefix),
-    logger,
-    pingIntervalMs: config.wsPingMs,
-  });
+  const closeSockets = attachWebSocket(app, servers, { tokens: domain.tokens, stream: chat.stream, logger, pingIntervalMs: config.wsPingMs });
   const apiPort = await listen(servers[0]!, config.apiPort, config.host);
   const wsPort = await listen(servers[1]!, config.wsPort, config.host);
   logger.info({ api: apiPort, ws: wsPort }, 'API listening');

@@ -11,6 +11,8 @@ import { createFinalizer, type Opened } from './finalize';
 import { ChatActivityDeps, openPublisher, withHeartbeat } from './support';
 
 const NO_INPUTS: AnswerInputs = { docIds: [], deep: false, toolsOutput: '' };
+/** How long the running-reply marker outlives its turn's start (a reply never runs longer). */
+const RUNNING_TTL_SEC = 3600;
 
 export function createChatActivities(deps: ChatActivityDeps) {
   const loadContext = createContextLoader(deps);
@@ -52,6 +54,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
       const publisher = openPublisher(deps, turn);
       publisher.catch(() => undefined);
       const cancels = deps.cancels.early(turn.replyId);
+      // `_cancel` without a message id stops this reply from now on (not a turn queued behind it).
+      void deps.redis.set(deps.keys.runningReply(turn.sessionId), turn.replyId, { EX: RUNNING_TTL_SEC }).catch(() => undefined);
       try {
         const { context, access } = await withHeartbeat(() => loadContext(turn, conversation));
         if (needsSteps(turn, context)) return { context, answer: null };

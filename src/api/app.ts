@@ -1,7 +1,6 @@
 // The Koa application: middleware order is the request's path through the API.
 import Koa, { Next } from 'koa';
-import { busKeys } from '../bus/keys';
-import { createChat } from './chat';
+import type { Chat } from './chat';
 import type { AppContext, AppContextExt, AppDeps, AppState } from './context';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
 import { auth } from './middleware/auth';
@@ -33,11 +32,10 @@ function unmatchedRoutes() {
   };
 }
 
-export function createApp(deps: AppDeps): Koa<AppState, AppContextExt> {
+export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextExt> {
   const app = new Koa<AppState, AppContextExt>();
   app.proxy = false;
   const { domain } = deps;
-  const chat = createChat(deps, busKeys(deps.config.redis.prefix));
 
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());

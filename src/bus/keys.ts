@@ -8,8 +8,8 @@ export function busKeys(prefix: string) {
     /** Set (with a TTL) when a reply is to be cancelled; the fast path publishes on the channel too. */
     cancelKey: (replyId: string) => `${prefix}cancel:${replyId}`,
     cancelChannel: `${prefix}cancel`,
-    /** The reply a session is working on, so `_cancel` finds it without asking the workflow. */
-    currentReply: (sessionId: string) => `${prefix}current:${sessionId}`,
+    /** The reply a session's worker is answering (set when its turn starts), so `_cancel` finds it without asking the workflow. */
+    runningReply: (sessionId: string) => `${prefix}running:${sessionId}`,
     /** A connected WebSocket: exists while some API instance holds it. */
     wsKey: (wsId: string) => `${prefix}ws:${wsId}`,
     /** Tells the instance holding a WebSocket to forward a reply to it. */

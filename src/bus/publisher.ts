@@ -44,6 +44,8 @@ export class ReplyPublisher {
   private expiredAt = 0;
   /** Seq and length of every answer chunk of the reply so far (see shared/reply-index). */
   private readonly answerSpans: Span[] = [];
+  /** Every chunk of the reply so far, to write the log again if Redis lost it. */
+  private readonly chunks: MessageChunk[] = [];
 
   private constructor(
     private readonly redis: Redis,
@@ -56,6 +58,7 @@ export class ReplyPublisher {
   static async open(redis: Redis, keys: BusKeys, ref: ReplyRef, opts: PublisherOptions): Promise<{ publisher: ReplyPublisher; logged: LoggedReply }> {
     const p = new ReplyPublisher(redis, keys, ref, opts);
     const chunks = await readReplyLog(redis, keys, ref.replyId);
+    p.chunks.push(...chunks);
     for (const c of chunks) {
       p.seq = Math.max(p.seq, c.seq);
       if (isAnswerText(c.chunk_type, c.message_type === 'system', c.message_chunk)) p.answerSpans.push([c.seq, c.message_chunk.length]);
@@ -101,6 +104,12 @@ export class ReplyPublisher {
     return this.flushing;
   }
 
+  private async rewriteLog(log: string) {
+    const tx = this.redis.multi().del(log);
+    for (const c of this.chunks) tx.xAdd(log, `${c.seq}-0`, { c: JSON.stringify(c) });
+    await tx.expire(log, this.opts.logTtlSec).exec();
+  }
+
   private flushPending() {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -127,6 +136,7 @@ export class ReplyPublisher {
       ...extra,
     };
     if (isAnswerText(type, system, text)) this.answerSpans.push([chunk.seq, text.length]);
+    this.chunks.push(chunk);
     const json = JSON.stringify(chunk);
     const log = this.keys.replyLog(this.ref.replyId);
     // The log's TTL is set with its first chunk, refreshed at most once a minute while the reply goes on,
@@ -135,9 +145,12 @@ export class ReplyPublisher {
     const expire = this.expiredAt === 0 || type === 'reply_end' || now - this.expiredAt >= TTL_REFRESH_MS;
     if (expire) this.expiredAt = now;
     this.flushing = this.flushing.then(async () => {
-      const tx = this.redis.multi().xAdd(log, `${chunk.seq}-0`, { c: json });
+      const tx = this.redis.multi().exists(log).xAdd(log, `${chunk.seq}-0`, { c: json });
       if (expire) tx.expire(log, this.opts.logTtlSec);
-      await tx.publish(this.keys.replyChannel(this.ref.replyId), json).exec();
+      const [existed] = await tx.publish(this.keys.replyChannel(this.ref.replyId), json).exec();
+      // The log is gone though chunks were written before (a Redis without persistence restarted): write it
+      // again whole, so a client resuming from any seq gets every chunk.
+      if (Number(existed) === 0 && chunk.seq > 1) await this.rewriteLog(log);
     });
   }
 }

@@ -112,6 +112,42 @@ it('follows live from a cursor, fills a pub/sub gap from the log, and ends at re
   expect(replay).toEqual([4, 5]);
 });
 
+it('writes the reply\'s log again when Redis lost it mid-reply, so a resume from seq 0 gets every chunk', async () => {
+  const r = ref();
+  const { publisher } = await ReplyPublisher.open(redis, keys, r, opts);
+  await publisher.send('response', '');
+  for (const t of ['a', 'b']) await publisher.delta('response', t);
+  await redis.del(keys.replyLog(r.replyId)); // as a Redis without persistence restarting would
+  await publisher.delta('response', 'c');
+  await publisher.send('reply_end', '{"reason":"completed"}', true);
+  const log = await readReplyLog(redis, keys, r.replyId);
+  expect(log.map((c) => [c.seq, c.message_chunk])).toEqual([[1, ''], [2, 'a'], [3, 'b'], [4, 'c'], [5, '{"reason":"completed"}']]);
+  expect(await redis.ttl(keys.replyLog(r.replyId))).toBeGreaterThan(0);
+});
+
+it('a follow that cannot get the chunks it missed ends as gap, never skipping them', async () => {
+  const r = ref();
+  // A log whose head is gone and that nobody writes again: seq 5 and 6 only.
+  for (const seq of [5, 6]) {
+    const chunk = { session_id: 's1', message_id: r.replyId, message_type: 'assistant', reply_to_message: 'u1', chunk_sequence: seq, chunk_type: 'response', message_chunk: `t${seq}`, seq };
+    await redis.xAdd(keys.replyLog(r.replyId), `${seq}-0`, { c: JSON.stringify(chunk) });
+  }
+  const got: number[] = [];
+  expect(await followReply(redis, hub, keys, r.replyId, { afterSeq: 0, onChunk: (c) => void got.push(c.seq) })).toBe('gap');
+  expect(got).toEqual([]);
+  // From a cursor the log does continue: fine.
+  const from4: number[] = [];
+  const following = followReply(redis, hub, keys, r.replyId, { afterSeq: 4, onChunk: (c) => void from4.push(c.seq), idleMs: 300 });
+  expect(await following).toBe('stalled'); // and then nothing more arrives for the idle bound
+  expect(from4).toEqual([5, 6]);
+});
+
+it('a follow that hears nothing for its idle bound ends as stalled', async () => {
+  const started = Date.now();
+  expect(await followReply(redis, hub, keys, ref().replyId, { afterSeq: 0, onChunk: () => undefined, idleMs: 400 })).toBe('stalled');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+});
+
 it('stops following when aborted', async () => {
   const abort = new AbortController();
   const following = followReply(redis, hub, keys, ref().replyId, { afterSeq: 0, onChunk: () => undefined, signal: abort.signal });

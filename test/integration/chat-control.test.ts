@@ -1,6 +1,7 @@
 // Cancel, close and reopen, resume, sessions across API instances, ownership and keepalive expiry.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { busKeys } from '../../src/bus/keys';
 import { storeToken } from '../../src/domain/tokens';
 import { startApiServer } from '../../src/server';
 import { workflowIdForSession } from '../../src/shared/chat';
@@ -64,6 +65,23 @@ describe('cancel', () => {
       }
     });
     expect(endReason(lines.slice(1))).toBe('user_cancelled');
+  });
+
+  it('_cancel without a message id stops the running reply, not the turn queued behind it', async () => {
+    env.llm.queue.push({ tokens: LONG, delayMs: 20 }, { tokens: tokensOf('The queued one is answered.') });
+    const first = await postStream(env.api, '/chat/_create', { message: 'running one' });
+    const lines: any[] = [];
+    const reading = readNdjson(first, (l) => lines.push(l));
+    await waitFor(() => lines.filter((l) => l.chunk_type === 'response').length > 3);
+    const sessionId = lines[0]._id as string;
+    const queued = postStream(env.api, `/chat/${sessionId}/_chat`, { message: 'queued one' });
+    await new Promise((r) => setTimeout(r, 100)); // the second turn is queued behind the first
+    expect((await env.api.request('POST', `/chat/${sessionId}/_cancel`)).body).toEqual({ acknowledged: true });
+    await reading;
+    expect(endReason(lines.slice(1))).toBe('user_cancelled');
+    const second = await readNdjson(await queued);
+    expect(endReason(second)).toBe('completed');
+    expect(responseText(second)).toBe('The queued one is answered.');
   });
 
   it('is idempotent and acknowledged when nothing runs or the session is unknown', async () => {
@@ -144,6 +162,29 @@ describe('resume', () => {
     expect(ack.body).toEqual({ acknowledged: true, reply_id: replyId });
     expect(responseText(await ws2.replyEnded(userMessageId))).toBe(text.join(''));
     ws2.close();
+  });
+});
+
+describe('resume after the log expired', () => {
+  it('gives any cursor exactly the rest of the saved reply and reply_end, with their seqs', async () => {
+    const text = tokensOf(Array.from({ length: 30 }, (_, i) => `part${i}`).join(' '));
+    env.llm.queue.push({ tokens: text });
+    const lines = await readNdjson(await postStream(env.api, '/chat/_create', { message: 'keep me' }));
+    const chunks = lines.slice(1);
+    const sessionId = lines[0]._id as string;
+    const replyId = chunks[0].message_id as string;
+    const end = chunks.at(-1)!;
+    await env.api.server.deps.redis.del(busKeys(env.api.server.deps.config.redis.prefix).replyLog(replyId)); // expired
+    const resume = async (after: number) =>
+      readNdjson(await fetch(`${env.api.url}/chat/${sessionId}/_stream?message_id=${replyId}&after_seq=${after}`, { headers: { 'X-API-TOKEN': env.api.token } }));
+    for (const after of [0, 1, 5, 17, end.seq - 2]) {
+      const rest = await resume(after);
+      const seen = chunks.filter((c) => c.seq <= after);
+      expect(responseText(seen) + responseText(rest)).toBe(text.join(''));
+      expect(rest.at(-1)).toMatchObject({ chunk_type: 'reply_end', seq: end.seq, message_chunk: end.message_chunk });
+      expect(rest.every((c, i) => c.seq > after && (i === 0 || c.seq > rest[i - 1].seq))).toBe(true);
+    }
+    expect(await resume(end.seq)).toEqual([]);
   });
 });
 

@@ -60,6 +60,41 @@ describe('model timeouts', () => {
   });
 });
 
+describe('a stream with nothing to relay', () => {
+  // Its own server: clients' streams here give up after 1.5 s without a chunk.
+  let quiet: ChatEnv;
+  beforeAll(async () => {
+    quiet = await startChatEnv('follow-idle', { COCO_FOLLOW_IDLE_MS: '1500' });
+  }, 60_000);
+  afterAll(() => quiet.close());
+
+  it('ends after the idle bound with a line that says where to resume, and the resume gets the rest', async () => {
+    const provider = await quiet.api.request('POST', '/model_provider/', { name: 'slow', base_url: quiet.llm.url, api_key: 'sk-x', timeouts: { first_token: '5s', between_tokens: '3s' } });
+    const a = (await quiet.api.request('POST', '/assistant/', { name: 'slow', answering_model: { provider_id: provider.body._id, name: 'test-model' } })).body._id;
+    const asked = (r: RecordedRequest) => JSON.stringify(r.body.messages).includes('slow to finish');
+    quiet.llm.routes.unshift({ match: asked, script: () => ({ tokens: tokensOf('first words then silence'), hangAfter: 2 }) });
+    {
+      const lines = await readNdjson(await postStream(quiet.api, `/chat/_create?assistant_id=${a}`, { message: 'slow to finish' }));
+      const last = lines.at(-1);
+      expect(last.status).toBe(504);
+      const chunks = lines.slice(1, -1);
+      const lastSeq = chunks.at(-1).seq as number;
+      const resumeAt = `/chat/${lines[0]._id}/_stream?message_id=${chunks[0].message_id}&after_seq=${lastSeq}`;
+      expect(last.error.reason).toContain(`resume with GET ${resumeAt}`);
+      // The reply itself goes on (here: to its own timeout); once it has ended, the resume gets the rest, gap-free.
+      for (let i = 0; i < 100; i++) {
+        const saved = (await quiet.api.request('GET', `/chat/${lines[0]._id}/_history`)).body.hits.hits;
+        if (saved.length === 2) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const rest = await readNdjson(await fetch(`${quiet.api.url}${resumeAt}`, { headers: { 'X-API-TOKEN': quiet.api.token } }));
+      const all = [...chunks, ...rest];
+      expect(all.map((c) => c.seq)).toEqual(all.map((_, i) => i + 1));
+      expect(endReason(all)).toBe('timeout');
+    }
+  }, 60_000);
+});
+
 describe('a finished reply', () => {
   it('is returned as it was by a repeated step, without asking the model or publishing again', async () => {
     const config = env.api.server.deps.config;

@@ -16,27 +16,24 @@ export class ReplyControl {
     private readonly workflows: SessionWorkflows,
   ) {}
 
-  /** The reply a session is working on (set when a turn starts). */
-  currentReply(sessionId: string): Promise<string | null> {
-    return this.redis.get(this.keys.currentReply(sessionId));
+  /** The reply the session's worker is answering, or last answered (cancelling one that ended is harmless). */
+  private runningReply(sessionId: string): Promise<string | null> {
+    return this.redis.get(this.keys.runningReply(sessionId));
   }
 
-  /** Remembers the reply a session is working on, for `_cancel` and `_close`. */
-  async setCurrentReply(sessionId: string, replyId: string): Promise<void> {
-    await this.redis.set(this.keys.currentReply(sessionId), replyId, { EX: 3600 });
-  }
-
-  /** Cancels the running reply, or the one for messageId (a user message or a reply). Idempotent; fine when nothing runs. */
+  /**
+   * Cancels the running reply, or the one for messageId (a user message or a reply); a turn queued behind
+   * the running one is not touched. Idempotent; fine when nothing runs.
+   */
   async cancel(sessionId: string, messageId?: string): Promise<void> {
-    // Without a message: the latest reply of the session; cancelling one that already ended is harmless.
-    const replyId = messageId ? await this.messages.replyIdFor(messageId) : ((await this.currentReply(sessionId)) ?? undefined);
+    const replyId = messageId ? await this.messages.replyIdFor(messageId) : ((await this.runningReply(sessionId)) ?? undefined);
     if (replyId) await requestCancel(this.redis, this.keys, replyId);
     await this.workflows.cancel(sessionId, messageId);
   }
 
   /** Closes the session: its in-flight reply is cancelled and saved, its workflow completes. */
   async close(sessionId: string): Promise<void> {
-    const current = await this.currentReply(sessionId);
+    const current = await this.runningReply(sessionId);
     if (current) await requestCancel(this.redis, this.keys, current);
     await this.workflows.close(sessionId);
   }

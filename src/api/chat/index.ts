@@ -1,10 +1,10 @@
 // The chat services the chat routes call: turns (checks and start), reply control (cancel, close),
 // reply streams (resume), over the session workflows and the domain's sessions and messages.
-import type { RedisHub } from '../../bus/hub';
 import type { BusKeys } from '../../bus/keys';
 import type { Domain } from '../../domain';
 import type { AppDeps } from '../context';
 import { ReplyControl } from './control';
+import type { StreamDeps } from './ndjson';
 import { ReplyStreams } from './replies';
 import { Turns } from './turns';
 import { SessionWorkflows } from './workflows';
@@ -16,7 +16,7 @@ export interface Chat {
   sessions: Domain['sessions'];
   messages: Domain['messages'];
   /** What NDJSON streams follow replies with. */
-  stream: { redis: AppDeps['redis']; hub: RedisHub; keys: BusKeys };
+  stream: StreamDeps;
 }
 
 export function createChat(deps: AppDeps, keys: BusKeys): Chat {
@@ -40,12 +40,13 @@ export function createChat(deps: AppDeps, keys: BusKeys): Chat {
     admissionMs: config.chat.admissionMs,
     logger: deps.logger,
   });
+  const replies = new ReplyStreams(redis, keys, domain.messages);
   return {
     turns,
     control,
-    replies: new ReplyStreams(redis, keys, domain.messages),
+    replies,
     sessions: domain.sessions,
     messages: domain.messages,
-    stream: { redis, hub: deps.hub, keys },
+    stream: { redis, hub: deps.hub, keys, idleMs: config.stream.followIdleMs, savedAfter: (id, after) => replies.savedAfter(id, after) },
   };
 }

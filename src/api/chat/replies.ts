@@ -1,5 +1,6 @@
-// Resuming a reply after a reconnect: which reply a message stands for, its chunks after a cursor from
-// the reply's log (live or ended), or, once the log has expired, from the saved message.
+// Resuming a reply after a reconnect: which reply a message stands for, and, once the reply's log is gone
+// (expired, or lost), its chunks after a cursor from the saved message: the text not yet received as one
+// chunk carrying the seq of its last piece, then reply_end with its own seq.
 import { attachReply } from '../../bus/ws-attach';
 import type { BusKeys } from '../../bus/keys';
 import { NotFound } from '../../domain/errors';
@@ -7,16 +8,35 @@ import type { Stored } from '../../domain/record';
 import type { Messages } from '../../domain/sessions/messages';
 import type { Redis } from '../../infra/redis';
 import type { MessageChunk } from '../../shared/chat';
+import { textAfter } from '../../shared/reply-index';
 import { BadRequestError } from '../errors';
 
-/** A saved reply as chunks: its text, then reply_end with the saved reason. */
-function savedReplyChunks(saved: Stored): MessageChunk[] {
+function endPayload(saved: Stored): string {
   const end = ((saved.details ?? []) as Array<{ type: string; payload?: unknown }>).find((d) => d.type === 'reply_end');
+  return JSON.stringify(end?.payload ?? { reason: 'completed' });
+}
+
+/** A finished reply's chunks after `afterSeq`, from its saved message. */
+function savedReplyChunks(saved: Stored, afterSeq: number): MessageChunk[] {
   const base = { session_id: saved.session_id, message_id: saved._id, reply_to_message: saved.reply_to_message };
-  return [
-    { ...base, message_type: 'assistant', chunk_sequence: 0, chunk_type: 'response', message_chunk: saved.message ?? '', seq: 1 },
-    { ...base, message_type: 'system', chunk_sequence: 0, chunk_type: 'reply_end', message_chunk: JSON.stringify(end?.payload ?? { reason: 'completed' }), seq: 2 },
-  ];
+  const chunk = (type: 'response' | 'reply_end', text: string, seq: number): MessageChunk => ({
+    ...base,
+    message_type: type === 'response' ? 'assistant' : 'system',
+    chunk_sequence: 0,
+    chunk_type: type,
+    message_chunk: text,
+    seq,
+  });
+  const message = (saved.message as string | undefined) ?? '';
+  const lastSeq = saved.last_seq as number | undefined;
+  // Saved before replies kept their seqs: the text and reply_end as seq 1 and 2.
+  if (lastSeq === undefined) return [chunk('response', message, 1), chunk('reply_end', endPayload(saved), 2)].filter((c) => c.seq > afterSeq);
+  if (afterSeq >= lastSeq) return [];
+  const after = textAfter(message, (saved.answer_index as string | undefined) ?? '', afterSeq);
+  // Without an index that covers the text (an error reply), the client that has not seen all gets it whole.
+  const rest = after ? after.rest : afterSeq < lastSeq - 1 ? message : '';
+  const restSeq = Math.min(lastSeq - 1, Math.max(afterSeq + 1, after?.lastSeq ?? 0));
+  return [...(rest ? [chunk('response', rest, restSeq)] : []), chunk('reply_end', endPayload(saved), lastSeq)];
 }
 
 export class ReplyStreams {
@@ -35,11 +55,16 @@ export class ReplyStreams {
     return replyId;
   }
 
+  /** The rest of a finished reply after `afterSeq`, from its saved message; null while it has not finished. */
+  async savedAfter(replyId: string, afterSeq: number): Promise<MessageChunk[] | null> {
+    const saved = await this.messages.find(replyId);
+    return saved && saved.type === 'assistant' ? savedReplyChunks(saved, afterSeq) : null;
+  }
+
   /** When the reply's log has expired (or never existed) but the reply was saved: its chunks after `afterSeq`. */
   async savedChunks(replyId: string, afterSeq: number): Promise<MessageChunk[] | null> {
     if (await this.redis.exists(this.keys.replyLog(replyId))) return null;
-    const saved = await this.messages.find(replyId);
-    return saved ? savedReplyChunks(saved).filter((c) => c.seq > afterSeq) : null;
+    return this.savedAfter(replyId, afterSeq);
   }
 
   /** Tells the socket (on whichever API instance holds it) to relay the reply from `afterSeq`. */

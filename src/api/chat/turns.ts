@@ -113,7 +113,6 @@ export class Turns {
       this.deps.logger.error({ err, session_id: t.session._id }, 'could not start the turn');
       throw new ServiceUnavailableError(`the reply could not be started: ${err.message}`);
     }
-    await this.deps.control.setCurrentReply(t.session._id, replyId);
     return { userMessage: saved.value, replyId };
   }
 

@@ -1,31 +1,30 @@
 // The WebSocket transport (coco-api.md §4.1) on /ws, for both listeners: authenticated upgrade, the
 // `CONFIG websocket-session-id: <id>` frame, then `PRIVATE <chunk json>` frames for every reply sent
-// with that id. The id is registered in Redis, so any API instance can accept `_send` for it.
+// with that id. The id is registered in Redis (its presence), so any API instance can accept `_send` for
+// it; when Redis comes back after a restart, every socket registers again, and one that cannot is closed
+// with 1012 (service restart) so its client reconnects instead of sending into the void.
 import type http from 'node:http';
 import type Koa from 'koa';
 import websockify from 'koa-websocket';
 import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
-import { followReply } from '../../bus/follow';
-import type { RedisHub } from '../../bus/hub';
-import type { BusKeys } from '../../bus/keys';
 import type { WsAttachNotice } from '../../bus/ws-attach';
-import type { Logger } from '../../infra/logger';
-import type { Redis } from '../../infra/redis';
 import type { Tokens } from '../../domain/tokens';
+import type { Logger } from '../../infra/logger';
 import { newId } from '../../shared/ids';
+import { relayEnded, relayReply, type StreamDeps } from '../chat/ndjson';
 import { tokenFromHeaders } from '../middleware/auth';
 
 export interface WsDeps {
   tokens: Tokens;
-  redis: Redis;
-  hub: RedisHub;
-  keys: BusKeys;
+  stream: StreamDeps;
   logger: Logger;
   pingIntervalMs: number;
 }
 
 const PRESENCE_TTL_SEC = 180;
+/** Close code for "the service restarted: connect again" (RFC 6455 registry). */
+const RECONNECT = 1012;
 
 function tokenOf(req: http.IncomingMessage): string | undefined {
   const header = tokenFromHeaders((name) => String(req.headers[name.toLowerCase()] ?? ''));
@@ -38,54 +37,83 @@ function tokenOf(req: http.IncomingMessage): string | undefined {
 /** Adds /ws to the app and attaches it to each HTTP server. Returns a function that closes all sockets. */
 export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], deps: WsDeps): () => Promise<void> {
   const wsApp = websockify(app);
-  const sockets = new Set<WebSocket>();
+  const { redis, hub, keys } = deps.stream;
+  const sockets = new Map<WebSocket, string>(); // → its websocket session id
+  const register = (wsId: string) => redis.set(keys.wsKey(wsId), '1', { EX: PRESENCE_TTL_SEC });
+
+  // Every 'ready' after this one is a reconnect: Redis may have restarted and lost the presence keys.
+  const reRegister = () => {
+    for (const [socket, wsId] of sockets) {
+      register(wsId).catch((err) => {
+        deps.logger.warn({ err: (err as Error).message, ws: wsId }, 'websocket presence lost; asking the client to reconnect');
+        socket.close(RECONNECT, 'service restarted: reconnect');
+      });
+    }
+  };
+  redis.on('ready', reRegister);
 
   wsApp.ws.use(async (ctx) => {
     const socket = ctx.websocket;
     const wsId = newId();
     const follows = new Map<AbortController, string>(); // → the reply it forwards
-    sockets.add(socket);
-    await deps.redis.set(deps.keys.wsKey(wsId), '1', { EX: PRESENCE_TTL_SEC });
-    const unlisten = await deps.hub.listen(deps.keys.wsChannel(wsId), (message) => {
-      const notice = JSON.parse(message) as WsAttachNotice;
+    // What the socket holds once set up; released on close, also when it closes during the setup.
+    const held: { closed: boolean; unlisten?: () => Promise<void>; pinger?: NodeJS.Timeout } = { closed: false };
+    socket.on('close', () => {
+      held.closed = true;
+      clearInterval(held.pinger);
+      sockets.delete(socket);
+      for (const f of follows.keys()) f.abort(); // the replies go on; the client can resume them
+      void held.unlisten?.();
+      void redis.del(keys.wsKey(wsId)).catch(() => undefined);
+    });
+
+    const forward = (notice: WsAttachNotice) => {
       if ('detach' in notice) {
         for (const [abort, replyId] of follows) if (replyId === notice.replyId) abort.abort();
         return;
       }
       const abort = new AbortController();
       follows.set(abort, notice.replyId);
-      void followReply(deps.redis, deps.hub, deps.keys, notice.replyId, {
-        afterSeq: notice.afterSeq,
-        signal: abort.signal,
-        onChunk: (chunk) => {
-          if (socket.readyState === socket.OPEN) socket.send(`PRIVATE ${JSON.stringify(chunk)}`);
+      const send = (frame: string) => socket.readyState === socket.OPEN && socket.send(frame);
+      let sessionId = '';
+      void relayReply(
+        deps.stream,
+        notice.replyId,
+        notice.afterSeq,
+        abort.signal,
+        (chunk) => {
+          sessionId = chunk.session_id;
+          send(`PRIVATE ${JSON.stringify(chunk)}`);
         },
-      })
+        (how, lastSeq) => send(`SYSTEM ${JSON.stringify({ reply_id: notice.replyId, ...relayEnded(how, sessionId, notice.replyId, lastSeq, deps.stream.idleMs) })}`),
+      )
         .catch((err) => deps.logger.warn({ err, ws: wsId }, 'websocket relay failed'))
         .finally(() => follows.delete(abort));
-    });
+    };
+
+    await register(wsId);
+    const stopListening = await hub.listen(keys.wsChannel(wsId), (message) => forward(JSON.parse(message) as WsAttachNotice));
+    if (held.closed) {
+      void stopListening().catch(() => undefined);
+      return void redis.del(keys.wsKey(wsId)).catch(() => undefined);
+    }
+    held.unlisten = stopListening;
+    sockets.set(socket, wsId);
     socket.send(`CONFIG websocket-session-id: ${wsId}`);
 
     let alive = true;
     socket.on('pong', () => {
       alive = true;
     });
-    const pinger = setInterval(() => {
+    held.pinger = setInterval(() => {
       if (!alive) return socket.terminate();
       alive = false;
       socket.ping();
-      void deps.redis.expire(deps.keys.wsKey(wsId), PRESENCE_TTL_SEC).catch(() => undefined);
+      void redis.expire(keys.wsKey(wsId), PRESENCE_TTL_SEC).catch(() => undefined);
     }, deps.pingIntervalMs);
     socket.on('message', (data) => {
       const text = data.toString().trim();
       if (text === 'help') socket.send('SYSTEM COMMAND LIST: help');
-    });
-    socket.on('close', () => {
-      clearInterval(pinger);
-      sockets.delete(socket);
-      for (const f of follows.keys()) f.abort(); // the replies go on; the client can resume them
-      void unlisten();
-      void deps.redis.del(deps.keys.wsKey(wsId)).catch(() => undefined);
     });
   });
 
@@ -106,6 +134,7 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
   }
 
   return async () => {
-    for (const s of sockets) s.terminate();
+    redis.off('ready', reRegister);
+    for (const s of sockets.keys()) s.terminate();
   };
 }

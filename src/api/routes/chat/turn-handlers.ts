@@ -40,7 +40,7 @@ export function turnHandlers(chat: Chat) {
     }
     envelope.payload = presentMessage(started.userMessage);
     if (mode === 'ws') ctx.body = envelope;
-    else streamReplyAsNdjson(ctx, chat.stream, started.replyId, { first: envelope });
+    else streamReplyAsNdjson(ctx, chat.stream, started.replyId, { sessionId: session._id, first: envelope });
   };
 
   /** `_send` and `_chat`: a turn in an existing session. */
@@ -54,7 +54,7 @@ export function turnHandlers(chat: Chat) {
     const { userMessage, replyId } = await chat.turns.start({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId });
     const first = [{ _id: userMessage._id, result: 'created', _source: presentMessage(userMessage) }];
     if (mode === 'ws') ctx.body = first;
-    else streamReplyAsNdjson(ctx, chat.stream, replyId, { first });
+    else streamReplyAsNdjson(ctx, chat.stream, replyId, { sessionId: session._id, first });
   };
 
   /** Resume: the reply's chunks after `after_seq`, as NDJSON or to the caller's WebSocket. */
@@ -77,7 +77,7 @@ export function turnHandlers(chat: Chat) {
       ctx.body = { acknowledged: true, reply_id: replyId };
       return;
     }
-    streamReplyAsNdjson(ctx, chat.stream, replyId, { afterSeq });
+    streamReplyAsNdjson(ctx, chat.stream, replyId, { sessionId: session._id, afterSeq });
   };
 
   return { newSession, send, resume };
