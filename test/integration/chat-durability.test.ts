@@ -181,6 +181,7 @@ describe('a session that never pauses', () => {
     const firstToken: number[] = [];
     let sessionId = '';
     let firstRun = '';
+    let handedOverAt = -1;
     for (let i = 0; i < 14; i++) {
       // Temporal holds a new run back until its previous run has lived 1 s (its guard against a continue-as-new
       // loop): answers of ~150 ms make this run live longer than that, as a chat with a real model does.
@@ -197,6 +198,8 @@ describe('a session that never pauses', () => {
       }
       expect(responseText(lines.slice(1))).toBe(`Answer number ${i}.`);
       firstToken.push(at - sent);
+      const run = (await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).describe()).runId;
+      if (handedOverAt < 0 && run !== firstRun) handedOverAt = i;
     }
     const client = env.api.server.deps.temporal.client.workflow;
     expect((await client.getHandle(workflowIdForSession(sessionId), firstRun).describe()).status.name).toBe('CONTINUED_AS_NEW');
@@ -204,7 +207,7 @@ describe('a session that never pauses', () => {
     expect(current.runId).not.toBe(firstRun);
     expect(current.historyLength).toBeLessThan(100);
     const sorted = [...firstToken].sort((x, y) => x - y);
-    process.stdout.write(`[durability] first token per message (ms): ${firstToken.join(', ')}; median ${sorted[7]}, max ${sorted.at(-1)}\n`);
+    process.stdout.write(`[durability] first token per message (ms): ${firstToken.join(', ')}; median ${sorted[7]}, max ${sorted.at(-1)}; the first message of the new run (#${handedOverAt}): ${firstToken[handedOverAt]}\n`);
     // The message that arrives as the run hands over waits for the new run's first task, no more.
     expect(sorted.at(-1)! - sorted[7]!).toBeLessThan(1000);
   }, 120_000);
