@@ -27,37 +27,47 @@ async function main(): Promise<number> {
   const stack = await startStack(stackOptionsFor(config, log, { persistent: false, ui: false }));
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s (MongoDB ${config.mongo.uri}, Temporal ${config.temporal.address})`);
 
-  const results = path.join(os.tmpdir(), `coco-jest-${process.pid}.json`);
   const jestBin = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [jestBin, '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
-      cwd: root,
-      stdio: 'inherit',
-      env: {
-        ...testEnv,
-        COCO_TEST_MONGODB_URI: config.mongo.uri,
-        TEMPORAL_ADDRESS: config.temporal.address,
-        REDIS_URL: config.redis.url,
-        COCO_TEST_STACK: '1',
-      },
-    });
+  const jestEnv = { ...testEnv, COCO_TEST_MONGODB_URI: config.mongo.uri, TEMPORAL_ADDRESS: config.temporal.address, REDIS_URL: config.redis.url, COCO_TEST_STACK: '1' };
+  const args = process.argv.slice(2);
+  // The fault-injection tests (test/chaos) time stalls and failovers on processes of their own: they run
+  // after the rest, one file at a time, so the other suites' load does not stretch what they measure.
+  const phases = args.length > 0 ? [args] : [['--testPathIgnorePatterns', '/test/chaos/'], ['--runInBand', 'test/chaos']];
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  let code = 0;
+  for (const [i, phaseArgs] of phases.entries()) {
+    const results = path.join(os.tmpdir(), `coco-jest-${process.pid}-${i}.json`);
+    code ||= await runJest(jestBin, ['--json', `--outputFile=${results}`, ...phaseArgs], jestEnv);
+    try {
+      const r = JSON.parse(fs.readFileSync(results, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
+      fs.rmSync(results, { force: true });
+      totals.passed += r.numPassedTests;
+      totals.failed += r.numFailedTests;
+      totals.skipped += r.numPendingTests;
+    } catch {
+      process.stdout.write('\njest wrote no results\n');
+      code ||= 1;
+    }
+  }
+  await stack.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  log(`total ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return code;
+}
+
+function runJest(jestBin: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [jestBin, ...args], { cwd: root, stdio: 'inherit', env });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+    child.on('exit', (c, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(c ?? (signal ? 1 : 0));
+    });
   });
-  await stack.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-
-  try {
-    const r = JSON.parse(fs.readFileSync(results, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
-    fs.rmSync(results, { force: true });
-    process.stdout.write(`\n${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped\n`);
-  } catch {
-    process.stdout.write('\njest wrote no results\n');
-  }
-  log(`total ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return code;
 }
 
 main().then(

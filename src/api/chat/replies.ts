@@ -46,13 +46,23 @@ export class ReplyStreams {
     private readonly messages: Messages,
   ) {}
 
-  /** The reply a message of this session stands for: a user message's reply, or the reply itself. */
+  /**
+   * The reply a message of this session stands for: a user message's reply, or the reply itself (saved
+   * once it has ended; while it runs, known by its log).
+   */
   async locate(sessionId: string, messageId: string): Promise<string> {
     const msg = await this.messages.find(messageId);
+    if (!msg && (await this.runningReplyOf(messageId)) === sessionId) return messageId;
     if (!msg || msg.session_id !== sessionId) throw new NotFound('message', messageId);
     const replyId = msg.type === 'user' ? (msg.reply_message_id as string) : msg._id;
     if (!replyId) throw new NotFound('reply', messageId);
     return replyId;
+  }
+
+  /** The session of a reply that is being streamed (its log's first chunk says), if it is one. */
+  private async runningReplyOf(replyId: string): Promise<string | undefined> {
+    const first = (await this.redis.xRange(this.keys.replyLog(replyId), '-', '+', { COUNT: 1 }))?.[0];
+    return first ? (JSON.parse(first.message.c as string) as MessageChunk).session_id : undefined;
   }
 
   /** The rest of a finished reply after `afterSeq`, from its saved message; null while it has not finished. */

@@ -1,6 +1,6 @@
 // An API process of the chaos stack, with a client bound to its ports and the admin token.
 import { connectWs, WsClient } from '../chat-env';
-import { JsonResponse, NdjsonStream, postNdjson, requestJson } from './client';
+import { JsonResponse, NdjsonStream, postNdjson, requestJson, streamNdjson } from './client';
 import { Service, ServiceSpec } from './service';
 
 export class ApiService extends Service {
@@ -25,6 +25,11 @@ export class ApiService extends Service {
 
   postNdjson(path: string, body: unknown, headers?: Record<string, string>): Promise<NdjsonStream> {
     return postNdjson(this.url, this.token, path, body, headers);
+  }
+
+  /** A streamed GET, such as resuming a reply with `_stream`. */
+  getNdjson(path: string, headers?: Record<string, string>): Promise<NdjsonStream> {
+    return streamNdjson(this.url, this.token, 'GET', path, undefined, headers);
   }
 
   /** On the WebSocket port (the API port serves /ws too). */

@@ -47,13 +47,17 @@ export async function requestJson<T = any>(
   return { status: res.status, body: parsed, text };
 }
 
+export function postNdjson(baseUrl: string, token: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<NdjsonStream> {
+  return streamNdjson(baseUrl, token, 'POST', path, body, headers);
+}
+
 /** Resolves once the response headers arrived; the lines then come in through `lines`, `waitFor` and `done`. */
-export async function postNdjson(baseUrl: string, token: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<NdjsonStream> {
+export async function streamNdjson(baseUrl: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<NdjsonStream> {
   const controller = new AbortController();
   const res = await fetch(baseUrl + path, {
-    method: 'POST',
+    method,
     headers: { 'X-API-TOKEN': token, 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify(body),
+    body: body === undefined ? undefined : JSON.stringify(body),
     signal: controller.signal,
   });
   const lines: TimedLine[] = [];
