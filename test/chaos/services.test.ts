@@ -2,6 +2,7 @@
 // reading still ends as the model wrote it, is saved as the client got it, can be read again from the
 // start, and nothing is written to it after it ended.
 import fs from 'node:fs';
+import path from 'node:path';
 import { busKeys } from '../../src/bus/keys';
 import { readReplyLog } from '../../src/bus/publisher';
 import { connectRedis } from '../../src/infra/redis';
@@ -102,6 +103,40 @@ it('Redis restarted mid-reply: the reply ends, replays whole, and a socket from 
     const sent = await stack.request('POST', `/chat/${sessionId}/_send`, { message: 'And over the socket?' }, { 'WEBSOCKET-SESSION-ID': ws.id });
     note('websocket', `still open; _send answered ${sent.status}`);
     // An open socket the server no longer knows (400 "not connected" to every send) is the failure.
+    expect(sent.status).toBe(200);
+    const chunks = await untilReplyEnd(ws, 30_000, sent.body[0]._id);
+    await expectReply(stack.api(), sessionId, chunks, { text: next, stallBoundMs: 5000, stallName: 'websocket reply stall' });
+  } else {
+    note('websocket', `closed by the server with ${ws.closed!.code} ${ws.closed!.reason}`);
+    expect(RECONNECT_CODES).toContain(ws.closed!.code);
+  }
+  ws.close();
+  await expectNextMessageAnswered(stack.api(), llm, sessionId);
+}, 180_000);
+
+it('Redis restarted empty mid-reply (as one without persistence): nothing is skipped, and sockets work again', async () => {
+  scenario('Redis restart losing its data mid-reply');
+  const ws = await connectTimedWs(stack.api().wsUrl, stack.token);
+  const { reply, text, sessionId } = await slowReply('a Redis that forgets');
+  await during(reply, text, 'redis restart (emptied)', async () => {
+    await stack.redis.stop();
+    for (const f of fs.readdirSync(path.join(stack.dir, 'redis'))) fs.rmSync(path.join(stack.dir, 'redis', f), { recursive: true, force: true });
+    await stack.redis.start();
+  });
+
+  const lines = (await untilReplyEnd(reply, 60_000)).slice(1);
+  await expectReply(stack.api(), sessionId, lines, { text, stallBoundMs: 5000 });
+  // The publisher wrote the lost log again: a reader from the start gets every chunk, none skipped.
+  const replayed = await readReply(stack.api(), sessionId, lines[0]!.value.message_id, 0);
+  note('replayed chunks', String(replayed.length));
+  expect(replayed.map((l) => l.value)).toEqual(lines.map((l) => l.value));
+
+  // The socket's presence was lost with the data: it registered again, or was told to reconnect.
+  if (ws.open) {
+    const next = longAnswer('the socket again', 30);
+    llm.fallback = () => ({ answer: next, convention: 'instruction', delayMs: 10 });
+    const sent = await stack.request('POST', `/chat/${sessionId}/_send`, { message: 'Still over the socket?' }, { 'WEBSOCKET-SESSION-ID': ws.id });
+    note('websocket', `still open; _send answered ${sent.status}`);
     expect(sent.status).toBe(200);
     const chunks = await untilReplyEnd(ws, 30_000, sent.body[0]._id);
     await expectReply(stack.api(), sessionId, chunks, { text: next, stallBoundMs: 5000, stallName: 'websocket reply stall' });
