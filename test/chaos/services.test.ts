@@ -169,11 +169,25 @@ it('Temporal restarted mid-reply: the reply completes exactly', async () => {
   await expectNextMessageAnswered(stack.api(), llm, sessionId);
 }, 180_000);
 
-it('Temporal down for 15 s mid-reply: the reply ends live, and nothing is published or saved after it ended', async () => {
-  scenario('Temporal down 15 s mid-reply');
+// Frozen (SIGSTOP: its connections hang) or stopped (its port refuses): the worker cannot report the
+// answering step done either way, and Temporal, back, may run it again.
+const OUTAGES: Array<[string, (ms: number) => Promise<void>]> = [
+  ['frozen', (ms) => stack.outage(stack.temporal, ms)],
+  [
+    'stopped',
+    async (ms) => {
+      await stack.temporal.stop();
+      await sleep(ms);
+      await stack.temporal.start();
+    },
+  ],
+];
+
+it.each(OUTAGES)('Temporal down (%s) for 15 s mid-reply: the reply ends live, and nothing is published or saved after it ended', async (how, down) => {
+  scenario(`Temporal down (${how}) 15 s mid-reply`);
   const { reply, text, sessionId } = await slowReply('a Temporal outage');
   const frozenAt = Date.now();
-  const outage = stack.outage(stack.temporal, 15_000);
+  const outage = down(15_000);
   note('outage from token', `${answerTokens(reply.lines)}/${tokensOf(text).length}`);
 
   const lines = (await untilReplyEnd(reply, 60_000)).slice(1);
