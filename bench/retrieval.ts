@@ -53,7 +53,7 @@ const heapMb = () => {
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coco-bench-retrieval-'));
   const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:${REDIS_PORT}`;
-  const stack = await startStack({ log: (l) => console.log(`[stack] ${l}`), dataDir, temporal: null, ferret: { port: PORT, dir: path.join(dataDir, 'ferretdb') }, redis: process.env.REDIS_URL ? null : { port: REDIS_PORT, dir: null }, redisUrl });
+  const stack = await startStack({ log: (l) => console.log(`[stack] ${l}`), dataDir, temporal: null, ferret: { port: PORT, dir: path.join(dataDir, 'ferretdb') }, postgres: null, redis: process.env.REDIS_URL ? null : { port: REDIS_PORT, dir: null }, redisUrl });
   const mongo = await connectMongo(`mongodb://127.0.0.1:${PORT}/bench`);
   const redis = await connectRedis(redisUrl, () => undefined);
   const prefix = `bench:${process.pid}:`;

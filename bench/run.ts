@@ -58,6 +58,7 @@ async function main(): Promise<number> {
     COCO_FERRETDB_PORT: process.env.COCO_TEST_FERRETDB_PORT ?? '37517',
     COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17633',
     COCO_REDIS_PORT: process.env.COCO_TEST_REDIS_PORT ?? '16579',
+    COCO_POSTGRES_PORT: process.env.COCO_TEST_POSTGRES_PORT ?? '15590',
   };
   const config = loadConfig({ ...process.env, ...stackEnv });
   let stack: Stack | undefined;

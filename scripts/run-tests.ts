@@ -22,6 +22,7 @@ async function main(): Promise<number> {
     COCO_FERRETDB_PORT: process.env.COCO_TEST_FERRETDB_PORT ?? '37017',
     COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17233',
     COCO_REDIS_PORT: process.env.COCO_TEST_REDIS_PORT ?? '16379',
+    COCO_POSTGRES_PORT: process.env.COCO_TEST_POSTGRES_PORT ?? '15490',
   };
   const config = loadConfig(testEnv);
   const stack = await startStack(stackOptionsFor(config, log, { persistent: false, ui: false }));
@@ -37,7 +38,8 @@ async function main(): Promise<number> {
   let code = 0;
   for (const [i, phaseArgs] of phases.entries()) {
     const results = path.join(os.tmpdir(), `coco-jest-${process.pid}-${i}.json`);
-    code ||= await runJest(jestBin, ['--json', `--outputFile=${results}`, ...phaseArgs], jestEnv);
+    const phaseCode = await runJest(jestBin, ['--json', `--outputFile=${results}`, ...phaseArgs], jestEnv);
+    code ||= phaseCode;
     try {
       const r = JSON.parse(fs.readFileSync(results, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
       fs.rmSync(results, { force: true });

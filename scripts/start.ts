@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/infra/logger';
 import { connectMongo } from '../src/infra/mongo';
 import { stackOptionsFor } from './lib/embedded';
+import { migrateSqliteStore, sqliteStoreToMigrate } from './lib/migrate-store';
 import { Stack, startStack } from './lib/stack';
 import { supervise, Supervisor } from './lib/supervise';
 
@@ -53,6 +54,10 @@ async function main() {
     stack = await stackStarting;
     if (stopping) return;
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    // Data of an earlier store (FerretDB on SQLite) moves into PostgreSQL once, before anything reads it.
+    const oldStore = sqliteStoreToMigrate(config);
+    if (oldStore) await migrateSqliteStore(config, oldStore, log);
 
     // Bootstrap here, before the API starts, so this banner can show a newly created admin token.
     const mongo = await connectMongo(config.mongo.uri);

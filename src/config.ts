@@ -22,6 +22,8 @@ const Env = z.object({
   COCO_LLM_MODEL: optionalString,
   MONGODB_URI: optionalString,
   COCO_FERRETDB_PORT: port.default(27017),
+  COCO_STORE: z.enum(['postgresql', 'sqlite']).default('postgresql'),
+  COCO_POSTGRES_PORT: port.default(5490),
   REDIS_URL: optionalString,
   COCO_REDIS_PORT: port.default(6390),
   COCO_REDIS_PREFIX: z.string().default('coco:'),
@@ -70,7 +72,11 @@ export interface Config {
   bodyLimitBytes: number;
   adminToken?: string;
   llm?: { baseUrl: string; apiKey?: string; model: string };
-  mongo: { uri: string; embedded: boolean; ferretPort: number };
+  /**
+   * embedded: the stack runs FerretDB on `ferretPort`, on its own PostgreSQL (`store` postgresql, on
+   * `postgresPort`) or on SQLite files (`store` sqlite, the store of earlier versions).
+   */
+  mongo: { uri: string; embedded: boolean; ferretPort: number; store: 'postgresql' | 'sqlite'; postgresPort: number };
   /** embedded: the stack runs its own redis-server on `port` (with an append-only file under dataDir/redis). */
   redis: { url: string; prefix: string; embedded: boolean; port: number };
   /** followIdleMs: a client's relay of a reply gives up (and says so) when nothing arrives for this long. */
@@ -126,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       uri: e.MONGODB_URI ?? `mongodb://127.0.0.1:${e.COCO_FERRETDB_PORT}/coco`,
       embedded: e.MONGODB_URI === undefined,
       ferretPort: e.COCO_FERRETDB_PORT,
+      store: e.COCO_STORE,
+      postgresPort: e.COCO_POSTGRES_PORT,
     },
     redis: {
       url: e.REDIS_URL ?? `redis://127.0.0.1:${e.COCO_REDIS_PORT}`,

@@ -1,6 +1,7 @@
 // The embedded stack as the config asks for it: services named in the environment are left alone.
 import path from 'node:path';
 import type { Config } from '../../src/config';
+import { postgresUrl } from './postgres';
 import type { StackOptions } from './stack';
 
 export function portOf(address: string): number {
@@ -25,7 +26,14 @@ export function stackOptionsFor(
           bin: config.temporal.bin,
         }
       : null,
-    ferret: config.mongo.embedded ? { port: config.mongo.ferretPort, dir: path.join(config.dataDir, 'ferretdb') } : null,
+    ferret: config.mongo.embedded
+      ? {
+          port: config.mongo.ferretPort,
+          dir: path.join(config.dataDir, 'ferretdb'),
+          postgresUrl: config.mongo.store === 'postgresql' ? postgresUrl(config.mongo.postgresPort) : undefined,
+        }
+      : null,
+    postgres: config.mongo.embedded && config.mongo.store === 'postgresql' ? { port: config.mongo.postgresPort, dir: path.join(config.dataDir, 'postgres') } : null,
     redis: config.redis.embedded ? { port: config.redis.port, dir: opts.persistent ? path.join(config.dataDir, 'redis') : null } : null,
     redisUrl: config.redis.url,
   };

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { createClient } from 'redis';
+import { initPostgres, POSTGRES_STOP_SIGNAL, postgresArgs, postgresBinaries, postgresSpawnUser } from './postgres';
 import { ensureFerretDB, ensureTemporal } from './toolchain';
 
 type Log = (line: string) => void;
@@ -17,7 +18,10 @@ export interface StackOptions {
   dataDir: string;
   /** null: an external Temporal is used. dbFile null keeps state in memory (tests). */
   temporal: { port: number; uiPort: number | null; dbFile: string | null; bin?: string } | null;
-  ferret: { port: number; dir: string } | null;
+  /** FerretDB on the embedded PostgreSQL (`postgres`), or on SQLite files in `dir` (COCO_STORE=sqlite). */
+  ferret: { port: number; dir: string; postgresUrl?: string } | null;
+  /** The embedded PostgreSQL under FerretDB: its data directory and port. */
+  postgres: { port: number; dir: string } | null;
   /** Our own redis-server on `port`; with `dir`, it keeps an append-only file there (fsync every second). */
   redis: { port: number; dir: string | null } | null;
   /** Checked to answer (the embedded one's URL, or an external Redis). */
@@ -32,6 +36,8 @@ interface Proc {
   name: string;
   child: ChildProcess;
   logFile: string;
+  /** What stopping it sends first. */
+  stopSignal: NodeJS.Signals;
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -51,6 +57,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await assertPortFree(t.port, 'Temporal', 'TEMPORAL_ADDRESS');
       procs.push(launch('temporal', temporalBin, temporalArgs(t), opts.dataDir, TEMPORAL_ENV));
       waits.push(waitFor('Temporal', () => temporalServing(`127.0.0.1:${t.port}`), procs.at(-1)!));
+    }
+    if (opts.postgres) {
+      const pg = opts.postgres;
+      await assertPortFree(pg.port, 'PostgreSQL', 'MONGODB_URI');
+      const bins = postgresBinaries();
+      initPostgres(bins, pg.dir, opts.log);
+      const logFile = path.join(opts.dataDir, 'logs', 'postgres.log');
+      const logged = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+      procs.push({ ...launch('postgres', bins.postgres, postgresArgs(pg), opts.dataDir, {}, postgresSpawnUser()), stopSignal: POSTGRES_STOP_SIGNAL });
+      // FerretDB's first queries would fail while PostgreSQL is still starting up.
+      await waitFor('PostgreSQL', async () => logSays(logFile, logged, 'ready to accept connections'), procs.at(-1)!, 60_000);
     }
     if (opts.ferret && ferretBin) {
       const f = opts.ferret;
@@ -89,20 +106,22 @@ export function temporalArgs(t: { port: number; uiPort: number | null; dbFile: s
 
 export const TEMPORAL_ENV = { TEMPORAL_VERSION_CHECK_DISABLED: '1' };
 
-/** FerretDB's flags; creates its SQLite directory. */
-export function ferretArgs(f: { port: number; dir: string }): string[] {
+/** FerretDB's flags: on PostgreSQL when given its URL, else on SQLite files in `dir` (created here). */
+export function ferretArgs(f: { port: number; dir: string; postgresUrl?: string }): string[] {
+  const listen = ['--listen-addr', `127.0.0.1:${f.port}`];
+  if (f.postgresUrl) return [...listen, '--handler', 'postgresql', '--postgresql-url', f.postgresUrl];
   fs.mkdirSync(f.dir, { recursive: true });
   const sqliteUrl = `file:${f.dir.endsWith('/') ? f.dir : f.dir + '/'}`;
-  return ['--listen-addr', `127.0.0.1:${f.port}`, '--sqlite-url', sqliteUrl];
+  return [...listen, '--sqlite-url', sqliteUrl];
 }
 
-function launch(name: string, bin: string, args: string[], dataDir: string, env: Record<string, string> = {}): Proc {
+function launch(name: string, bin: string, args: string[], dataDir: string, env: Record<string, string> = {}, user: { uid?: number; gid?: number } = {}): Proc {
   const logFile = path.join(dataDir, 'logs', `${name}.log`);
   const out = fs.openSync(logFile, 'a');
   // Same process group as us: a Ctrl-C in the terminal reaches the children too.
-  const child = spawn(bin, args, { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  const child = spawn(bin, args, { stdio: ['ignore', out, out], env: { ...process.env, ...env }, ...user });
   fs.closeSync(out);
-  return { name, child, logFile };
+  return { name, child, logFile, stopSignal: 'SIGTERM' };
 }
 
 function stopProc(p: Proc): Promise<void> {
@@ -113,7 +132,7 @@ function stopProc(p: Proc): Promise<void> {
       clearTimeout(killer);
       resolve();
     });
-    p.child.kill('SIGTERM');
+    p.child.kill(p.stopSignal);
   });
 }
 
@@ -127,6 +146,15 @@ async function waitFor(name: string, ready: () => Promise<boolean>, proc: Proc, 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${name} was not ready after ${timeoutMs / 1000}s; see ${proc.logFile}`);
+}
+
+/** Whether what `file` got after its first `from` bytes contains `text`. */
+function logSays(file: string, from: number, text: string): boolean {
+  try {
+    return fs.readFileSync(file).subarray(from).toString('utf8').includes(text);
+  } catch {
+    return false;
+  }
 }
 
 function tailOf(file: string): string {

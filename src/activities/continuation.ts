@@ -20,8 +20,12 @@ export function continuationRequest(mode: ContinuationMode, base: ChatMessagePar
   }
 }
 
-/** A repeat shorter than this (without whitespace) is taken as the model's own words, not a repeat. */
+/**
+ * A repeat shorter than this (without whitespace) is taken as the model's own words, not a repeat, unless it
+ * is the whole of the sentence the text was cut in (the model started that sentence again).
+ */
 const MIN_OVERLAP = 12;
+const SENTENCE_END = /[.!?。！？]\s|\n/g;
 const WORD = /[\p{L}\p{N}_]/u;
 const isSpace = (c: string) => /\s/.test(c);
 
@@ -42,6 +46,8 @@ export class SeamFilter {
   /** Suffix lengths that were held back whole, longest last. */
   private readonly whole: number[] = [];
   private decided = false;
+  /** The length (without whitespace) of the sentence `sent` was cut in: a repeat of it counts, however short. */
+  private readonly lastSentence: number;
 
   constructor(sent: string) {
     this.sent = sent;
@@ -57,7 +63,10 @@ export class SeamFilter {
     }
     this.norm = norm;
     this.wordStart = wordStart;
-    if (norm.length < MIN_OVERLAP) this.decided = true;
+    let from = 0;
+    for (const m of sent.matchAll(SENTENCE_END)) from = m.index + m[0].length;
+    this.lastSentence = sent.slice(from).replace(/\s/g, '').length;
+    if (norm.length < Math.min(MIN_OVERLAP, this.lastSentence || MIN_OVERLAP)) this.decided = true;
   }
 
   /** What of `delta` may be published now. */
@@ -82,10 +91,12 @@ export class SeamFilter {
     } else {
       this.open = this.open.filter((i) => this.norm[i + n] === c);
     }
-    // A suffix held back whole is a repeat, if at least MIN_OVERLAP long (checked at the word boundary on release).
+    // A suffix held back whole is a repeat if it is long enough or the whole last sentence (checked at the word
+    // boundary on release).
     this.open = this.open.filter((i) => {
       if (i + n + 1 < this.norm.length) return true;
-      if (this.norm.length - i >= MIN_OVERLAP) this.whole.push(this.norm.length - i);
+      const length = this.norm.length - i;
+      if (length >= MIN_OVERLAP || length === this.lastSentence) this.whole.push(length);
       return false;
     });
   }

@@ -6,6 +6,7 @@ import { AI_OVERVIEW_ROLE_PROMPT } from '../shared/prompts';
 import { assistantToStored } from './assistants/records';
 import { AssistantInput } from './assistants/schema';
 import { isDuplicateKey } from './record';
+import { SessionListing } from './sessions/listing';
 import { generateToken, hashToken, storeToken } from './tokens';
 import { ADMIN_USER } from './users';
 
@@ -79,6 +80,9 @@ export async function bootstrap(models: Models, config: Readonly<Config>, log: L
       log.info({ id }, 'seeded built-in assistant');
     }
   }
+
+  const numbered = await new SessionListing(models).numberOlderSessions();
+  if (numbered > 0) log.info({ sessions: numbered }, 'numbered the sessions stored before listings were paged');
 
   const result: BootstrapResult = {};
   if (config.adminToken) {

@@ -13,3 +13,5 @@ export const apiTokenSchema = baseSchema(
   },
   'api_tokens',
 );
+// A user's tokens are listed and counted by user (the token itself is found by its unique hash).
+apiTokenSchema.index({ user_id: 1 });

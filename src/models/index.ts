@@ -6,7 +6,7 @@ import { datasourceSchema } from './datasource';
 import { documentSchema } from './document';
 import { mcpServerSchema } from './mcp-server';
 import { modelProviderSchema } from './model-provider';
-import { sessionSchema } from './session';
+import { sessionOwnerSchema, sessionSchema } from './session';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- documents are read lean and shaped by presenters */
 export interface Models {
@@ -17,6 +17,7 @@ export interface Models {
   McpServer: Model<any, any, any, any, any, any>;
   ApiToken: Model<any, any, any, any, any, any>;
   Session: Model<any, any, any, any, any, any>;
+  SessionOwner: Model<any, any, any, any, any, any>;
   ChatMessage: Model<any, any, any, any, any, any>;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -32,6 +33,7 @@ export function bindModels(conn: Connection): Models {
     McpServer: conn.model('McpServer', mcpServerSchema),
     ApiToken: conn.model('ApiToken', apiTokenSchema),
     Session: conn.model('Session', sessionSchema),
+    SessionOwner: conn.model('SessionOwner', sessionOwnerSchema),
     ChatMessage: conn.model('ChatMessage', chatMessageSchema),
   };
 }

@@ -1,3 +1,4 @@
+import { Schema } from 'mongoose';
 import { baseSchema } from './base';
 
 export const sessionSchema = baseSchema(
@@ -12,7 +13,23 @@ export const sessionSchema = baseSchema(
     manually_renamed_title: { type: Boolean, default: false },
     context: { attachments: { type: [String], default: [] } },
     owner_id: { type: String, required: true },
+    /**
+     * `<owner>:<n>`: the session is in its owner's page n of sessions, numbered in the order they were
+     * created (domain/sessions/listing.ts): a listing reads its pages by key instead of sorting them all.
+     */
+    list_key: { type: String },
   },
   'sessions',
 );
 sessionSchema.index({ owner_id: 1, created: -1 });
+sessionSchema.index({ list_key: 1 });
+
+/** Per owner: how many sessions were numbered into pages, and how many of them a listing shows. */
+export const sessionOwnerSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    numbered: { type: Number, default: 0 },
+    listed: { type: Number, default: 0 },
+  },
+  { collection: 'session_owners', versionKey: false },
+);

@@ -59,9 +59,25 @@ export function toMongoSort(sort: unknown, fields: SearchFields): Record<string,
 
 function buildFilter(clauses: unknown[], fields: SearchFields): Filter {
   const compiled = clauses.map((c, i) => compileQuery(c, fields, clauses.length > 1 ? `query[${i}]` : 'query'));
-  const nonEmpty = compiled.filter((f) => Object.keys(f).length > 0);
-  if (nonEmpty.length === 0) return {};
-  return nonEmpty.length === 1 ? (nonEmpty[0] as Filter) : { $and: nonEmpty };
+  return flattenAnd({ $and: compiled });
+}
+
+/**
+ * `{$and: [{a: 1}, {b: 2}]}` as `{a: 1, b: 2}`, the same filter: the embedded store (FerretDB) can use an
+ * index only for conditions on top-level fields, so a scoping term (a session's, an owner's) must not
+ * hide inside an `$and`. Clauses whose keys would collide stay in an `$and`.
+ */
+export function flattenAnd(filter: Filter): Filter {
+  const clauses = Object.keys(filter).length === 1 && Array.isArray(filter.$and) ? (filter.$and as Filter[]) : [filter];
+  const merged: Filter = {};
+  const rest: Filter[] = [];
+  for (const clause of clauses) {
+    const flat = Object.keys(clause).length === 1 && Array.isArray(clause.$and) ? flattenAnd(clause) : clause;
+    if (Object.keys(flat).some((k) => k in merged)) rest.push(flat);
+    else Object.assign(merged, flat);
+  }
+  if (rest.length > 0) merged.$and = [...((merged.$and as Filter[] | undefined) ?? []), ...rest];
+  return merged;
 }
 
 async function termsAggs(model: AnyModel, filter: Filter, aggs: unknown, fields: SearchFields) {
@@ -108,19 +124,17 @@ export async function runSearch<T>(
     model.countDocuments(filter),
     req.aggs !== undefined ? termsAggs(model, filter, req.aggs, fields) : undefined,
   ]);
-  const hits = (docs as Array<Record<string, unknown>>).map((d) => ({
-    _index: fields.index,
-    _type: '_doc' as const,
-    _id: String(d._id),
-    _score: 1,
-    _source: present(d),
-  }));
+  return { ...esResponse(fields.index, (docs as Array<Record<string, unknown>>).map(present), (docs as Array<{ _id: unknown }>).map((d) => String(d._id)), total, started), ...(aggregations && { aggregations }) };
+}
+
+/** Documents (and their ids) in Elasticsearch's response shape; `started`: when the search began (Date.now()). */
+export function esResponse<T>(index: string, sources: T[], ids: string[], total: number, started: number): EsResponse<T> {
+  const hits = sources.map((source, i) => ({ _index: index, _type: '_doc' as const, _id: ids[i]!, _score: 1, _source: source }));
   return {
     took: Date.now() - started,
     timed_out: false,
     _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
     hits: { total: { value: total, relation: 'eq' }, max_score: hits.length ? 1 : null, hits },
-    ...(aggregations && { aggregations }),
   };
 }
 

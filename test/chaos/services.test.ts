@@ -158,6 +158,16 @@ it('FerretDB restarted mid-reply: the reply completes and is saved exactly', asy
   await expectNextMessageAnswered(stack.api(), llm, sessionId);
 }, 180_000);
 
+it('PostgreSQL (under FerretDB) restarted mid-reply: the reply completes and is saved exactly', async () => {
+  scenario('PostgreSQL restart mid-reply');
+  const { reply, text, sessionId } = await slowReply('a PostgreSQL restart');
+  await during(reply, text, 'postgres restart', () => stack.postgres.restart());
+
+  const lines = (await untilReplyEnd(reply, 60_000)).slice(1);
+  await expectReply(stack.api(), sessionId, lines, { text, stallBoundMs: 5000 });
+  await expectNextMessageAnswered(stack.api(), llm, sessionId);
+}, 180_000);
+
 it('Temporal restarted mid-reply: the reply completes exactly', async () => {
   scenario('Temporal restart mid-reply');
   const { reply, text, sessionId } = await slowReply('a Temporal restart');

@@ -1,11 +1,12 @@
-// The whole system as separate OS processes, for fault-injection tests: Temporal (file store), FerretDB,
-// Redis (append-only file), API instances and workers, each on fixed ports and data of its own, so any of
+// The whole system as separate OS processes, for fault-injection tests: Temporal (file store), FerretDB on
+// PostgreSQL, Redis (append-only file), API instances and workers, each on fixed ports and data of its own, so any of
 // them can be stopped, killed, paused or restarted in the middle of a reply and come back with its state.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { initPostgres, POSTGRES_STOP_SIGNAL, postgresArgs, postgresBinaries, postgresSpawnUser, postgresUrl } from '../../scripts/lib/postgres';
 import { ferretArgs, redisAnswers, redisArgs, redisServerPath, TEMPORAL_ENV, temporalArgs, temporalServing } from '../../scripts/lib/stack';
 import { ensureFerretDB, ensureTemporal } from '../../scripts/lib/toolchain';
 import type { WsClient } from './chat-env';
@@ -23,7 +24,7 @@ const root = path.resolve(__dirname, '..', '..');
 export interface ChaosStackOptions {
   /**
    * Ports, all fixed (below 32768, out of the range the kernel hands out to outgoing connections):
-   * Temporal base, FerretDB base+1, Redis base+2, API i base+10+2i with its WebSocket port base+11+2i.
+   * Temporal base, FerretDB base+1, Redis base+2, PostgreSQL base+3, API i base+10+2i with its WebSocket port base+11+2i.
    */
   base?: number;
   /** The model the built-in provider is seeded with at the first API start. */
@@ -40,6 +41,8 @@ export interface ChaosStack {
   token: string;
   temporal: Service;
   ferret: Service;
+  /** The PostgreSQL under FerretDB, as the embedded stack runs it. */
+  postgres: Service;
   redis: Service;
   apis: ApiService[];
   workers: Service[];
@@ -64,9 +67,10 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
   const base = opts.base ?? DEFAULT_BASE_PORT;
   const [temporalBin, ferretBin] = await Promise.all([tool('temporal', ensureTemporal), tool('ferretdb', ensureFerretDB)]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coco-chaos-'));
+  fs.chmodSync(dir, 0o755); // PostgreSQL, unprivileged when we are root, reaches its data dir inside
   fs.mkdirSync(path.join(dir, 'logs'));
   const logFile = (name: string) => path.join(dir, 'logs', `${name}.log`);
-  const ports = { temporal: base, ferret: base + 1, redis: base + 2 };
+  const ports = { temporal: base, ferret: base + 1, redis: base + 2, postgres: base + 3 };
   const token = randomBytes(24).toString('hex');
 
   const temporal = new Service({
@@ -79,11 +83,26 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
     ready: () => temporalServing(`127.0.0.1:${ports.temporal}`),
     readyTimeoutMs: 60_000,
   });
+  const pgBins = postgresBinaries();
+  const pgDir = path.join(dir, 'postgres');
+  initPostgres(pgBins, pgDir, () => undefined);
+  const postgres = new Service({
+    name: 'postgres',
+    ports: [ports.postgres],
+    command: pgBins.postgres,
+    args: postgresArgs({ port: ports.postgres, dir: pgDir }),
+    env: process.env,
+    ...postgresSpawnUser(),
+    stopSignal: POSTGRES_STOP_SIGNAL,
+    logFile: logFile('postgres'),
+    ready: async (out) => out.includes('ready to accept connections'),
+    readyTimeoutMs: 30_000,
+  });
   const ferret = new Service({
     name: 'ferretdb',
     ports: [ports.ferret],
     command: ferretBin,
-    args: ferretArgs({ port: ports.ferret, dir: path.join(dir, 'ferretdb') }),
+    args: ferretArgs({ port: ports.ferret, dir: path.join(dir, 'ferretdb'), postgresUrl: postgresUrl(ports.postgres) }),
     env: process.env,
     logFile: logFile('ferretdb'),
     ready: () => mongoAnswers(`mongodb://127.0.0.1:${ports.ferret}/coco`),
@@ -144,7 +163,7 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
     workers.push(worker);
     return worker;
   };
-  const all = () => [...apis, ...workers, temporal, ferret, redis];
+  const all = () => [...apis, ...workers, temporal, ferret, postgres, redis];
 
   let stopping: Promise<void> | undefined;
   const stack: ChaosStack = {
@@ -152,6 +171,7 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
     token,
     temporal,
     ferret,
+    postgres,
     redis,
     apis,
     workers,
@@ -176,6 +196,7 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
         // The clients first, so they do not log a storm of errors about the services going away.
         await Promise.all([...apis, ...workers].map((s) => s.dispose()));
         await Promise.all([temporal, ferret, redis].map((s) => s.dispose()));
+        await postgres.dispose();
         fs.rmSync(dir, { recursive: true, force: true });
       })();
       return stopping;
@@ -183,7 +204,7 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
   };
 
   try {
-    await Promise.all([temporal.start(), ferret.start(), redis.start()]);
+    await Promise.all([temporal.start(), postgres.start().then(() => ferret.start()), redis.start()]);
     // API 0 alone first: it seeds the database (admin token, built-in provider and assistants).
     await stack.addApi();
     await Promise.all([

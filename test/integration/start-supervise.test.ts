@@ -14,7 +14,7 @@ jest.setTimeout(300_000);
 const root = path.resolve(__dirname, '..', '..');
 
 // Ports of this file alone, so it can run next to start.test.ts.
-const PORTS = { api: 19500, ws: 12950, temporal: 17950, ui: 18950, ferret: 27950, redis: 16950 };
+const PORTS = { api: 19500, ws: 12950, temporal: 17950, ui: 18950, ferret: 27950, redis: 16950, postgres: 15950 };
 const api = `http://127.0.0.1:${PORTS.api}`;
 const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -42,6 +42,7 @@ function startApp(dataDir: string, llm: FakeLlm): Run {
     TEMPORAL_UI_PORT: String(PORTS.ui),
     COCO_FERRETDB_PORT: String(PORTS.ferret),
     COCO_REDIS_PORT: String(PORTS.redis),
+    COCO_POSTGRES_PORT: String(PORTS.postgres),
     COCO_DATA_DIR: dataDir,
     COCO_LLM_BASE_URL: llm.url,
     COCO_LLM_MODEL: 'test-model',
@@ -223,6 +224,7 @@ describe('npm start supervises the API and the worker', () => {
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coco-supervise-'));
+    fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as nobody when the tests run as root
     llm = await startFakeLlm();
     // Follow-up calls (title, summary) come after reply_end at their own pace: they never take a queued answer.
     const systemText = (r: RecordedRequest) => String(r.body?.messages?.[0]?.content ?? '');

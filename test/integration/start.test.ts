@@ -8,7 +8,7 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
 
-const PORTS = { api: 19400, ws: 12940, temporal: 17940, ui: 18940, ferret: 37940, redis: 16940 };
+const PORTS = { api: 19400, ws: 12940, temporal: 17940, ui: 18940, ferret: 37940, redis: 16940, postgres: 15940 };
 const api = `http://127.0.0.1:${PORTS.api}`;
 const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -28,6 +28,7 @@ function startApp(dataDir: string): Run {
     TEMPORAL_UI_PORT: String(PORTS.ui),
     COCO_FERRETDB_PORT: String(PORTS.ferret),
     COCO_REDIS_PORT: String(PORTS.redis),
+    COCO_POSTGRES_PORT: String(PORTS.postgres),
     COCO_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   };
@@ -155,6 +156,7 @@ describe('npm start', () => {
 
   beforeAll(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coco-start-'));
+    fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as nobody when the tests run as root
   });
 
   afterAll(async () => {

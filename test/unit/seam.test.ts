@@ -20,6 +20,13 @@ describe('seam check', () => {
     expect(through(sent, 'A crash resumes at the step where it stopped.', 1)).toBe(' where it stopped.');
   });
 
+  it('drops a restart of the sentence the text was cut in, however short', () => {
+    expect(through('It ends here. Sentence', ' Sentence 3 goes on.')).toBe(' 3 goes on.');
+    expect(through('It ends here.\nThe', ' The end.', 1)).toBe(' end.');
+    // The same short words, not starting that sentence again: kept.
+    expect(through('It ends here. A crash', ' crash report follows.')).toBe(' crash report follows.');
+  });
+
   it('drops a whole restart of the answer', () => {
     expect(through(sent, `${sent} where it stopped.`, 7)).toBe(' where it stopped.');
   });
@@ -40,7 +47,8 @@ describe('seam check', () => {
     expect(g.end()).toBe('');
   });
 
-  it('passes everything when too little was sent to tell', () => {
-    expect(through('Short', 'Short and more')).toBe('Short and more');
+  it('with little sent, drops only a restart of it', () => {
+    expect(through('Short', 'Short and more')).toBe(' and more');
+    expect(through('Hi. Ok', ' fine, thanks')).toBe(' fine, thanks');
   });
 });

@@ -2,7 +2,7 @@ import { SearchQueryError } from '../../src/search/errors';
 import { compileQuery } from '../../src/search/es-query';
 import { SearchFields } from '../../src/search/fields';
 import { queryStringToEs } from '../../src/search/query-string';
-import { toMongoSort, toSearchRequest } from '../../src/search/execute';
+import { flattenAnd, toMongoSort, toSearchRequest } from '../../src/search/execute';
 
 const fields: SearchFields = {
   index: 'coco_test',
@@ -116,5 +116,19 @@ describe('search request', () => {
     expect(req).toMatchObject({ from: 2, size: 3, aggs: { t: { terms: { field: 'tags' } } } });
     expect(() => toSearchRequest(qs, { size: 20000 })).toThrow('size must be an integer between 0 and 10000');
     expect(() => toSearchRequest(qs, { script: {} })).toThrow('unsupported key "script"');
+  });
+});
+
+describe('flattenAnd', () => {
+  it('lifts the clauses of an $and to the top level, where the store can use an index for them', () => {
+    expect(flattenAnd({ $and: [{ owner_id: 'u' }, { $nor: [{ visible: false }] }] })).toEqual({ owner_id: 'u', $nor: [{ visible: false }] });
+    expect(flattenAnd({ $and: [{}, { session_id: 's' }] })).toEqual({ session_id: 's' });
+    expect(flattenAnd({ $and: [{ $and: [{ a: 1 }, { b: 2 }] }, { c: 3 }] })).toEqual({ a: 1, b: 2, c: 3 });
+    expect(flattenAnd({ $and: [] })).toEqual({});
+  });
+
+  it('keeps clauses whose keys would collide in an $and', () => {
+    expect(flattenAnd({ $and: [{ $or: [{ a: 1 }] }, { $or: [{ b: 2 }] }, { s: 'x' }] })).toEqual({ $or: [{ a: 1 }], s: 'x', $and: [{ $or: [{ b: 2 }] }] });
+    expect(flattenAnd({ $and: [{ a: { $gt: 1 } }, { a: { $lt: 5 } }] })).toEqual({ a: { $gt: 1 }, $and: [{ a: { $lt: 5 } }] });
   });
 });

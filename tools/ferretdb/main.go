@@ -2,8 +2,8 @@
 //
 // `go install github.com/FerretDB/FerretDB/cmd/ferretdb` builds a binary that panics at start
 // (its version.txt is generated at release time), so the project builds this small wrapper around
-// the embeddable package instead. On SQLite it also indexes `_id` lookups the way FerretDB queries
-// them (id_index.go).
+// the embeddable package instead. It also indexes lookups the way FerretDB queries them: by `_id` on
+// SQLite (id_index.go), by `_id` and the collections' declared index fields on PostgreSQL (pg_index.go).
 package main
 
 import (
@@ -45,12 +45,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if *handler == "sqlite" {
+	switch *handler {
+	case "sqlite":
 		dir, err := sqliteDir(*sqliteURL)
 		if err != nil {
 			log.Fatalf("ferretdb: --sqlite-url: %v", err)
 		}
 		go indexIDLookups(ctx, dir, 2*time.Second)
+	case "postgresql":
+		go indexJSONLookups(ctx, *pgURL, 2*time.Second)
 	}
 
 	log.Printf("ferretdb listening on %s (%s)", *listen, *handler)

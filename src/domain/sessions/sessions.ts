@@ -5,11 +5,12 @@ import type { Redis } from '../../infra/redis';
 import { bumpVersion, VersionedCache } from '../../infra/versioned-cache';
 import type { VersionKeys } from '../../infra/versions';
 import type { Models } from '../../models';
-import { runSearch, type EsResponse } from '../../search/execute';
+import { esResponse, runSearch, type EsResponse } from '../../search/execute';
 import type { EsBody } from '../../search/query-string';
 import { InvalidInput, NotFound } from '../errors';
 import type { Stored } from '../record';
 import type { User } from '../users';
+import { SessionListing } from './listing';
 import type { Messages } from './messages';
 import { SESSION_SEARCH_FIELDS, SessionStatus, SessionSummary } from './records';
 
@@ -20,6 +21,7 @@ export interface SessionUpdate {
 
 export class Sessions {
   private readonly forTurns: VersionedCache<Stored>;
+  readonly listing: SessionListing;
 
   constructor(
     private readonly models: Models,
@@ -28,11 +30,19 @@ export class Sessions {
     private readonly messages: Messages,
   ) {
     this.forTurns = new VersionedCache(redis, versions.session, async (id) => (await models.Session.findById(id).select({ owner_id: 1, status: 1 }).lean()) as Stored | null);
+    this.listing = new SessionListing(models);
   }
 
   async create(user: User, title: string, visible: boolean): Promise<Stored> {
-    const doc = await this.models.Session.create({ title: title.slice(0, 50), status: 'active', visible, owner_id: user.id });
+    const list_key = await this.listing.nextKey(user.id, visible);
+    const doc = await this.models.Session.create({ title: title.slice(0, 50), status: 'active', visible, owner_id: user.id, list_key });
     return doc.toObject() as Stored;
+  }
+
+  /** Opens the session again, and shows it in listings (a session an `_ask` created was hidden). */
+  async open(session: Stored): Promise<void> {
+    await this.setStatus(session._id, 'active', { visible: true });
+    if (session.visible === false && session.list_key) await this.listing.shown(session.owner_id, 1);
   }
 
   async find(id: string): Promise<Stored | null> {
@@ -73,13 +83,23 @@ export class Sessions {
 
   /** Deletes a session and its messages. */
   async remove(id: string): Promise<void> {
+    const session = await this.find(id);
     await this.messages.deleteOfSession(id);
     await this.models.Session.deleteOne({ _id: id });
     await bumpVersion(this.redis, this.versions.session(id));
+    if (session?.list_key && session.visible !== false) await this.listing.shown(session.owner_id, -1);
   }
 
-  /** The user's visible sessions, newest first unless the query sorts. */
-  search(user: User, qs: EsBody): Promise<EsResponse<Stored>> {
+  /**
+   * The user's visible sessions, newest first unless the query sorts. A plain listing (no text, no sort)
+   * reads only the pages it shows (./listing); anything else is a search over the user's sessions.
+   */
+  async search(user: User, qs: EsBody): Promise<EsResponse<Stored>> {
+    if (!qs.query && qs.sort === undefined) {
+      const started = Date.now();
+      const { docs, total } = await this.listing.recent(user.id, qs.from ?? 0, qs.size ?? 20);
+      return esResponse(SESSION_SEARCH_FIELDS.index, docs, docs.map((d) => d._id), total, started);
+    }
     const scope = { bool: { filter: [{ term: { owner_id: user.id } }], must_not: [{ term: { visible: false } }] } };
     const clauses = [...(qs.query ? [qs.query] : []), scope];
     const request = { clauses, from: qs.from ?? 0, size: qs.size ?? 20, defaultSort: { created: -1 as const } };

@@ -10,6 +10,11 @@ export interface ServiceSpec {
   args: string[];
   cwd?: string;
   env: NodeJS.ProcessEnv;
+  /** What stop() sends first (SIGTERM by default). */
+  stopSignal?: NodeJS.Signals;
+  /** Run as this user (PostgreSQL will not run as root). */
+  uid?: number;
+  gid?: number;
   logFile: string;
   /** Its listening ports: they must be free when it starts, or its readiness would be another process's. */
   ports: number[];
@@ -93,12 +98,12 @@ export class Service {
     }
   }
 
-  /** SIGTERM (a paused process is continued so it can act on it), then SIGKILL after graceMs. */
+  /** stopSignal (a paused process is continued so it can act on it), then SIGKILL after graceMs. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     const child = this.child;
     if (!child || !this.alive) return this.exited;
     this.requested = true;
-    child.kill('SIGTERM');
+    child.kill(this.spec.stopSignal ?? 'SIGTERM');
     if (this.paused) child.kill('SIGCONT');
     const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;
@@ -166,7 +171,7 @@ export class Service {
     const log = fs.createWriteStream(logFile, { flags: 'a' });
     log.write(`--- ${new Date().toISOString()} start: ${command} ${args.join(' ')}\n`);
     // Not detached: a Ctrl-C on the jest run reaches these processes as well.
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], uid: this.spec.uid, gid: this.spec.gid });
     this.child = child;
     this.live = true;
     this.requested = false;

@@ -46,7 +46,7 @@ export function sessionHandlers(chat: Chat) {
 
   const openSession = async (ctx: AppContext) => {
     const session = await own(ctx);
-    await sessions.setStatus(session._id, 'active', { visible: true });
+    await sessions.open(session);
     ctx.body = { _id: session._id, found: true, _source: presentSession({ ...session, status: 'active', visible: true }) };
   };
 
