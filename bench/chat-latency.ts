@@ -31,9 +31,9 @@ export interface Row {
 const REPLY_TIMEOUT_MS = 30_000;
 const MAX_FAILS_IN_A_ROW = 3;
 let markers = 0;
-const words = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ` ${prefix}${i}`);
+export const words = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ` ${prefix}${i}`);
 
-interface Reply {
+export interface Reply {
   marker: string;
   t0: number;
   /** When the send request was answered (server: the HTTP response; baseline: at once). */
@@ -47,7 +47,7 @@ interface Reply {
  * Every message carries a unique marker; the test model notes when the request for it arrived, so a
  * reply's timings split into "before the model was asked" and "model to client".
  */
-class Driver {
+export class Driver {
   private readonly modelAt = new Map<string, number>();
 
   constructor(private readonly ctx: BenchContext) {}
@@ -108,7 +108,7 @@ class Driver {
   }
 }
 
-function reportFailures(log: BenchContext['log'], name: string, r: { failed: number; errors: string[] }) {
+export function reportFailures(log: BenchContext['log'], name: string, r: { failed: number; errors: string[] }) {
   if (r.failed) log(`  ${name}: ${r.failed} failed, e.g. ${[...new Set(r.errors)].slice(0, 3).join(' | ')}`);
 }
 

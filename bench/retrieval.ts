@@ -1,7 +1,9 @@
 // Retrieval benchmark (issue 4): BM25 index build time and query latency at 10k and 100k documents,
 // and the memory the index takes in a worker. Baseline, measured in the same run: the same queries as
 // a MongoDB $regex scan (what the search endpoints do) on the same FerretDB collection.
-// Per size it also logs this process's CPU time during the build and the same queries without the filter.
+// Per size it also logs this process's CPU time during the build and the same queries without the filter,
+// how long a changed document takes to become searchable (the index takes the change in; before, it was
+// rebuilt: the build time), and how long a new worker takes to load the index from its snapshot.
 // Run: npx tsx --expose-gc bench/retrieval.ts   (starts its own FerretDB; needs the local Redis)
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +11,7 @@ import fs from 'node:fs';
 import { createDomain } from '../src/domain';
 import { connectMongo } from '../src/infra/mongo';
 import { connectRedis } from '../src/infra/redis';
-import { versionKeys } from '../src/infra/versions';
+import { DocChanges } from '../src/infra/doc-changes';
 import { RetrievalEngine } from '../src/retrieval/engine';
 import { escapeRegex } from '../src/search/es-query';
 import { startStack } from '../scripts/lib/stack';
@@ -59,6 +61,9 @@ async function main() {
   const prefix = `bench:${process.pid}:`;
   const domain = createDomain({ models: mongo.models, redis, redisPrefix: prefix });
   const rows: string[][] = [['documents', 'index build', 'index heap', 'BM25 query', 'baseline $regex query', 'ratio (p50)']];
+  const updates: string[][] = [['documents', 'change → searchable p50', 'p99', 'before: rebuild', 'new worker: snapshot load', 'before: build']];
+  const changes = new DocChanges(redis, prefix);
+  const snapshotDir = path.join(dataDir, 'snapshots');
   try {
     let inserted = 0;
     const rand = rng(42);
@@ -73,7 +78,7 @@ async function main() {
       console.log(`[bench] ${size} documents in FerretDB (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       await domain.datasources.touch(ds);
 
-      const engine = new RetrievalEngine(domain.documents, redis, versionKeys(prefix));
+      const engine = new RetrievalEngine(domain.documents, changes, { maxDocs: 1_000_000, snapshotDir });
       const before = heapMb();
       const cpu0 = process.cpuUsage();
       const b0 = performance.now();
@@ -115,6 +120,33 @@ async function main() {
       const theirs = summarize(base);
       rows.push([String(size), `${(buildMs / 1000).toFixed(2)} s`, `${indexMb.toFixed(0)} MB`, fmtSummary(ours), fmtSummary(theirs), ratio(ours.p50, theirs.p50)]);
       console.log(table(rows));
+
+      // A document changes (as the API writes it: the store, then the change log); how long until a search finds it.
+      const visible: number[] = [];
+      for (let k = 0; k < 20; k++) {
+        const docId = `doc${String(Math.floor(q() * size)).padStart(7, '0')}`;
+        const word = `fresh${size}x${k}`;
+        const s = performance.now();
+        await mongo.models.Document.updateOne({ _id: docId }, { $set: { title: `${word} title`, updated: new Date() } });
+        await domain.datasources.touch(ds, docId);
+        for (let tries = 0; ; tries++) {
+          const found = await engine.search({ datasourceIds: [ds], queries: [word], filters: [], size: 1 });
+          if (found[0]?.id === docId) break;
+          if (tries > 200) throw new Error(`${docId} not searchable by ${word}`);
+        }
+        visible.push(performance.now() - s);
+      }
+      // A new worker: the snapshot the build wrote (in the background) is loaded and caught up.
+      const file = path.join(snapshotDir, `${ds}.ndjson`);
+      for (let w = 0; w < 600 && !fs.existsSync(file); w++) await new Promise((r) => setTimeout(r, 100));
+      const fresh = new RetrievalEngine(domain.documents, changes, { maxDocs: 1_000_000, snapshotDir });
+      const l0 = performance.now();
+      const again = await fresh.search({ datasourceIds: [ds], queries: [`fresh${size}x19`], filters: [], size: 1 });
+      const loadMs = performance.now() - l0;
+      if (again.length !== 1) throw new Error('the loaded index misses the last change');
+      const v = summarize(visible);
+      updates.push([String(size), `${v.p50.toFixed(1)} ms`, `${v.p99.toFixed(1)} ms`, `${(buildMs / 1000).toFixed(2)} s`, `${(loadMs / 1000).toFixed(2)} s`, `${(buildMs / 1000).toFixed(2)} s`]);
+      console.log(table(updates));
     }
   } finally {
     await mongo.connection.dropDatabase().catch(() => undefined);

@@ -1,5 +1,5 @@
 // `npm run bench`: starts a throw-away stack as `npm test` does (Temporal in memory, FerretDB on a fresh
-// SQLite dir, a Redis of its own; on ports of its own), then, in this process, the test model, an API
+// PostgreSQL dir, a Redis of its own; on ports of its own), then, in this process, the test model, an API
 // server, a worker, the direct baseline and the Temporal floor probe (bench/floor); runs the chat
 // benchmarks, prints a summary, stops it all.
 // `npm run bench -- cancel per-token` runs only those. MONGODB_URI / TEMPORAL_ADDRESS point it at
@@ -14,11 +14,12 @@ import { type Baseline, startBaseline } from './baseline';
 import { type LlmTap, startLlmTap } from './llm-tap';
 import { type FloorProbe, startFloorProbe } from './floor/probe';
 import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenNewChat, firstTokenSequential, perToken, type Row } from './chat-latency';
+import { burstOfNewChats, manySessionsAtOnce } from './load';
 import { ratio, table } from './stats';
 import { baselineTarget, serverTarget } from './targets';
 
 const root = path.resolve(__dirname, '..');
-const GLOBAL_TIMEOUT_MS = Number(process.env.COCO_BENCH_TIMEOUT_MS ?? 280_000);
+const GLOBAL_TIMEOUT_MS = Number(process.env.COCO_BENCH_TIMEOUT_MS ?? 900_000);
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   'first-token': (ctx) => firstTokenSequential(ctx),
@@ -26,6 +27,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   concurrent: (ctx) => firstTokenConcurrent(ctx),
   'per-token': (ctx) => perToken(ctx),
   cancel: (ctx) => cancelLatency(ctx),
+  burst: (ctx) => burstOfNewChats(ctx),
+  sessions: (ctx) => manySessionsAtOnce(ctx),
 };
 const only = process.argv.slice(2);
 

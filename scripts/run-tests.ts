@@ -1,5 +1,5 @@
 // `npm test` (after lint and typecheck): starts a throw-away test stack (Temporal in memory, FerretDB on
-// a fresh SQLite dir, a Redis of its own without persistence), runs jest against it, stops the stack, and prints a closing
+// a fresh PostgreSQL dir, a Redis of its own without persistence), runs jest against it, stops the stack, and prints a closing
 // "N passed, N failed" line. MONGODB_URI / TEMPORAL_ADDRESS point the tests at external services instead.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -36,10 +36,18 @@ const Env = z.object({
   COCO_MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   COCO_MCP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   COCO_MCP_IDLE_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  COCO_MCP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(32),
+  COCO_RETRIEVAL_MAX_DOCS: z.coerce.number().int().min(1).default(200_000),
+  COCO_WORKER_CACHED_SESSIONS: z.coerce.number().int().min(0).default(1000),
+  COCO_WORKER_STEPS: z.coerce.number().int().min(1).default(100),
+  COCO_WORKER_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
   COCO_CHAT_TURNS_PER_RUN: z.coerce.number().int().min(1).default(100),
   COCO_CHAT_CONTINUE_QUIET_MS: z.coerce.number().int().min(0).default(5000),
   COCO_CHAT_FORCE_CONTINUE_EVENTS: z.coerce.number().int().min(100).default(2000),
   COCO_CHAT_ADMISSION_MS: z.coerce.number().int().min(2000).default(20_000),
+  COCO_TURN_STARTS: z.coerce.number().int().min(1).default(16),
+  COCO_TURN_QUEUE: z.coerce.number().int().min(0).default(1000),
+  COCO_TURN_QUEUE_WAIT_MS: z.coerce.number().int().min(100).default(15_000),
   COCO_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).default(1000),
   COCO_STREAM_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(0),
   COCO_FOLLOW_IDLE_MS: z.coerce.number().int().min(1000).default(300_000),
@@ -57,7 +65,8 @@ export interface ToolsConfig {
   wikipediaUrl: string;
   duckduckgoUrl: string;
   scraper: { allowPrivate: boolean; maxBytes: number; timeoutMs: number };
-  mcp: { connectTimeoutMs: number; callTimeoutMs: number; idleMs: number };
+  /** maxConnections: open MCP connections per worker; the least recently used idle one closes first. */
+  mcp: { connectTimeoutMs: number; callTimeoutMs: number; idleMs: number; maxConnections: number };
   /** Tool results are cut to this many characters before they reach the model. */
   maxResultChars: number;
 }
@@ -85,9 +94,23 @@ export interface Config {
    * turnsPerRun: continue-as-new after so many turns, once the chat is quiet for continueQuietMs.
    * forceContinueEvents: a run whose history has this many events continues as new without waiting for quiet.
    * admissionMs: how long a send waits for a worker to take the turn before it answers 503.
+   * turnStarts: how many turns one API instance starts at once, how many more wait (and how long) before a 503.
    */
-  chat: { turnsPerRun: number; continueQuietMs: number; forceContinueEvents: number; admissionMs: number };
+  chat: {
+    turnsPerRun: number;
+    continueQuietMs: number;
+    forceContinueEvents: number;
+    admissionMs: number;
+    turnStarts: { concurrency: number; queue: number; maxWaitMs: number };
+  };
   tools: ToolsConfig;
+  /**
+   * What one worker process holds at most: session workflows kept in memory between turns (the rest are
+   * replayed from history on their next turn), steps (activities) and workflow tasks running at once.
+   */
+  worker: { cachedSessions: number; steps: number; workflowTasks: number };
+  /** maxDocs: documents one worker holds in its retrieval indexes; snapshotDir: where built indexes are kept. */
+  retrieval: { maxDocs: number; snapshotDir: string };
   temporal: {
     address: string;
     embedded: boolean;
@@ -147,14 +170,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       continueQuietMs: e.COCO_CHAT_CONTINUE_QUIET_MS,
       forceContinueEvents: e.COCO_CHAT_FORCE_CONTINUE_EVENTS,
       admissionMs: e.COCO_CHAT_ADMISSION_MS,
+      turnStarts: { concurrency: e.COCO_TURN_STARTS, queue: e.COCO_TURN_QUEUE, maxWaitMs: e.COCO_TURN_QUEUE_WAIT_MS },
     },
     tools: {
       wikipediaUrl: e.COCO_TOOLS_WIKIPEDIA_URL,
       duckduckgoUrl: e.COCO_TOOLS_DUCKDUCKGO_URL,
       scraper: { allowPrivate: e.COCO_SCRAPER_ALLOW_PRIVATE === 'true', maxBytes: e.COCO_SCRAPER_MAX_BYTES, timeoutMs: e.COCO_SCRAPER_TIMEOUT_MS },
-      mcp: { connectTimeoutMs: e.COCO_MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.COCO_MCP_CALL_TIMEOUT_MS, idleMs: e.COCO_MCP_IDLE_MS },
+      mcp: { connectTimeoutMs: e.COCO_MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.COCO_MCP_CALL_TIMEOUT_MS, idleMs: e.COCO_MCP_IDLE_MS, maxConnections: e.COCO_MCP_MAX_CONNECTIONS },
       maxResultChars: 8000,
     },
+    retrieval: { maxDocs: e.COCO_RETRIEVAL_MAX_DOCS, snapshotDir: path.join(dataDir, 'retrieval') },
+    worker: { cachedSessions: e.COCO_WORKER_CACHED_SESSIONS, steps: e.COCO_WORKER_STEPS, workflowTasks: e.COCO_WORKER_WORKFLOW_TASKS },
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.COCO_TEMPORAL_PORT}`,
       embedded: e.TEMPORAL_ADDRESS === undefined,

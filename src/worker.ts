@@ -11,8 +11,8 @@ import { createDomain } from './domain';
 import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
+import { DocChanges } from './infra/doc-changes';
 import { ensureTemporalRuntime } from './infra/temporal';
-import { versionKeys } from './infra/versions';
 
 export interface RunningWorker {
   worker: Worker;
@@ -35,7 +35,7 @@ export async function connectActivityDeps(config: Readonly<Config>, logger: Logg
     keys,
     cancels: new CancelWatcher(redis, keys, hub),
     publisher: config.stream,
-    retrieval: new RetrievalEngine(domain.documents, redis, versionKeys(config.redis.prefix)),
+    retrieval: new RetrievalEngine(domain.documents, new DocChanges(redis, config.redis.prefix), { ...config.retrieval, logger }),
     tools: { pool, config: config.tools },
   };
   return {
@@ -63,6 +63,11 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     // was the pause a session's next message saw after a worker crash).
     stickyQueueScheduleToStartTimeout: config.temporal.stickyTimeoutMs,
     shutdownForceTime: '15 seconds',
+    // Bounded by config, not by the heap: an idle session costs nothing here once evicted (its next turn
+    // replays its history), so memory stays flat however many sessions are open.
+    maxCachedWorkflows: config.worker.cachedSessions,
+    maxConcurrentActivityTaskExecutions: config.worker.steps,
+    maxConcurrentWorkflowTaskExecutions: config.worker.workflowTasks,
     activities: createActivities(deps),
   });
   const run = worker.run().finally(async () => {

@@ -3,6 +3,9 @@
 // (middleware/errors.ts) is the only writer of error responses and maps all of them.
 
 export class HttpError extends Error {
+  /** Response headers that belong to the error (e.g. Retry-After). */
+  headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly reason: string,
@@ -46,5 +49,13 @@ export class MethodNotAllowedError extends HttpError {
 export class ServiceUnavailableError extends HttpError {
   constructor(reason: string) {
     super(503, reason);
+  }
+}
+
+/** The server is saturated: the client should retry after `retryAfterSec`. */
+export class ServerBusyError extends HttpError {
+  constructor(reason: string, retryAfterSec: number) {
+    super(503, reason);
+    this.headers = { 'Retry-After': String(retryAfterSec) };
   }
 }

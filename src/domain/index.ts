@@ -22,9 +22,9 @@ export interface DomainDeps {
 
 export function createDomain({ models, redis, redisPrefix }: DomainDeps) {
   const versions = versionKeys(redisPrefix);
-  // Documents tell their datasource when they change; the datasources own that version.
-  const documents = new Documents(models, (id: string): Promise<void> => datasources.touch(id));
-  const datasources = new Datasources(models, redis, versions, documents);
+  // Documents tell their datasource when they change; the datasources own the change log.
+  const documents = new Documents(models, (id: string, docId: string): Promise<void> => datasources.touch(id, docId));
+  const datasources = new Datasources(models, redis, redisPrefix, documents);
   const messages = new Messages(models);
   return {
     assistants: new Assistants(models, redis, versions),
@@ -33,7 +33,7 @@ export function createDomain({ models, redis, redisPrefix }: DomainDeps) {
     documents,
     mcpServers: new McpServers(models),
     messages,
-    sessions: new Sessions(models, redis, versions, messages),
+    sessions: new Sessions(models, redis, versions, messages, redisPrefix),
     tokens: new Tokens(models),
   };
 }

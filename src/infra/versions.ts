@@ -8,8 +8,6 @@ export function versionKeys(prefix: string) {
     provider: (providerId: string) => `${prefix}provver:${providerId}`,
     /** Bumped when a session's status changes or it is deleted; API instances re-read it when it moves. */
     session: (sessionId: string) => `${prefix}sessver:${sessionId}`,
-    /** Bumped on every change to a datasource's documents; workers rebuild their index when it moves. */
-    datasource: (datasourceId: string) => `${prefix}dsver:${datasourceId}`,
   };
 }
 

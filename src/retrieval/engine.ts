@@ -1,55 +1,25 @@
-// The embedded retrieval engine: a BM25 index (MiniSearch) per datasource, kept per worker and rebuilt
-// when the datasource's version in Redis moves (the API bumps it on every document change). Filters
-// (datasource.filter, request filters) are compiled like search filters and checked per document
+// The embedded retrieval engine: a BM25 index (MiniSearch) per datasource, kept per worker and kept up to
+// date from the datasource's change log in Redis (infra/doc-changes): a changed document is read again
+// and replaced in the index; only a new epoch (the datasource itself changed, Redis lost its keys) or a
+// log trimmed past the index rebuilds it. A built index is snapshotted to disk, and a worker that starts
+// later loads that snapshot and catches up from its log position instead of reading the corpus again.
+// Filters (datasource.filter, request filters) are compiled like search filters and checked per document
 // (see ./filter: direct checks for the common shapes, mingo for the rest).
-//
-// Sizes (bench/retrieval.ts): MiniSearch keeps one Map entry per (term, field, document), so build time
-// and heap grow with the distinct words indexed per document; hence only the head of `content` is
-// indexed, and each document is kept as one compact record.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import MiniSearch, { type SearchOptions } from 'minisearch';
 import type { Documents } from '../domain/documents/documents';
 import { DOCUMENT_SEARCH_FIELDS } from '../domain/documents/records';
-import type { Redis } from '../infra/redis';
-import type { VersionKeys } from '../infra/versions';
+import type { ChangeState, DocChanges } from '../infra/doc-changes';
+import type { Logger } from '../infra/logger';
 import { SearchQueryError } from '../search/errors';
 import { compileQuery, Filter } from '../search/es-query';
+import { DatasourceIndex, type IndexedText, LOAD_FIELDS, type StoredDoc } from './datasource-index';
 import { RetrievalError } from './errors';
 import { compileDocFilter } from './filter';
-import type { IndexedDoc, RetrievalRequest, RetrievedDoc } from './types';
+import { loadSnapshot, saveSnapshot } from './snapshot';
+import type { RetrievalRequest, RetrievedDoc } from './types';
 
-type StoredDoc = Partial<Omit<IndexedDoc, 'id'>> & { _id: string; content?: string; updated: Date; created: Date };
-
-/** What MiniSearch indexes; `id` is the document's position in DatasourceIndex.docs. Dropped once indexed. */
-interface IndexedText {
-  id: number;
-  title: string;
-  summary: string;
-  content: string;
-  tagText: string;
-  categoryText: string;
-}
-
-interface DatasourceIndex {
-  version: string;
-  search: MiniSearch<IndexedText>;
-  docs: IndexedDoc[];
-  /** No document is disabled: the search needs no per-document check at all. */
-  allEnabled: boolean;
-}
-
-const SEARCH_FIELDS = ['title', 'summary', 'content', 'tagText', 'categoryText'];
 const FIELD_BOOSTS = { title: 3, tagText: 2, summary: 1.5 };
-const SUMMARY_CHARS = 500;
-/**
- * How much of `content` is indexed: its head, up to this many distinct words (most documents whole).
- * Every distinct word of a document field is one MiniSearch posting (~40 bytes of heap, ~2 µs to add),
- * so this bounds both for very long documents. Title, summary, tags and categories are indexed whole;
- * the answer step reads the full content from Mongo (deep read).
- */
-const CONTENT_TERMS = 512;
-/** Content beyond this is not even scanned for words. */
-const CONTENT_SCAN_CHARS = 20_000;
 /** Prefix expansion of short words fans out to hundreds of terms (and their postings). */
 const PREFIX_MIN_LENGTH = 4;
 /** Fuzzy matching (one edit) only for longer words: short ones have many neighbours and typos matter less. */
@@ -58,15 +28,23 @@ const FUZZY_MIN_LENGTH = 6;
 const LOAD_BATCH = 2000;
 /** Documents indexed between yields to the event loop (heartbeats, reads in flight). */
 const INDEX_SLICE = 500;
-/** Only what the index keeps and searches: no payload/metadata JSON, thumbnails and such. */
-const LOAD_FIELDS = ['title', 'summary', 'content', 'url', 'icon', 'type', 'category', 'subcategory', 'categories', 'tags', 'lang', 'disabled', 'source', 'owner', 'rich_categories', 'updated', 'created'];
+/** Changed documents read per query while catching up. */
+const CHANGE_BATCH = 1000;
+/** More changes than this (and than half the index) since the index was made: rebuilding is cheaper. */
+const CATCH_UP_MAX = 20_000;
+/** After this many changes taken in, the snapshot is written again (a new worker's catch-up stays short). */
+const RESNAPSHOT_CHANGES = 5_000;
 
 // Query words are split and normalised exactly as the index does it.
 const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 const processTerm = MiniSearch.getDefault('processTerm') as (term: string) => string | null | undefined;
 
-function newIndex(): MiniSearch<IndexedText> {
-  return new MiniSearch<IndexedText>({ fields: SEARCH_FIELDS, storeFields: [] });
+export interface RetrievalOptions {
+  /** Where built indexes are snapshotted (none: no snapshots). */
+  snapshotDir?: string;
+  /** Documents this worker holds in all its indexes; beyond it the least recently used indexes are dropped. */
+  maxDocs: number;
+  logger?: Logger;
 }
 
 /** The query terms, each once: repeats (the query and its rephrasings share words) become a term boost. */
@@ -83,64 +61,6 @@ function queryPlan(queries: string[]): { text: string; boost: Map<string, number
   return { text: [...boost.keys()].join(' '), boost, prefix };
 }
 
-/** Repeated short values (categories, tags, types, the datasource) are kept once, not once per document. */
-class Interner {
-  private readonly strings = new Map<string, string>();
-  private readonly sources = new Map<string, IndexedDoc['source']>();
-  private static readonly NONE: never[] = Object.freeze([]) as unknown as never[];
-
-  str(v: unknown): string {
-    if (typeof v !== 'string') return v == null ? '' : (v as string); // stored as it came, like before
-    if (v === '') return '';
-    const seen = this.strings.get(v);
-    if (seen !== undefined) return seen;
-    this.strings.set(v, v);
-    return v;
-  }
-
-  list(v: unknown): string[] {
-    return Array.isArray(v) && v.length > 0 ? v.map((s) => this.str(s)) : Interner.NONE;
-  }
-
-  objects<T>(v: T[] | undefined): T[] {
-    return Array.isArray(v) && v.length > 0 ? v : Interner.NONE;
-  }
-
-  source(v: Partial<IndexedDoc['source']> | undefined, datasourceId: string): IndexedDoc['source'] {
-    const s = { id: this.str(v?.id ?? datasourceId), type: this.str(v?.type), name: this.str(v?.name), icon: this.str(v?.icon) };
-    const key = `${s.id}\u0000${s.type}\u0000${s.name}\u0000${s.icon}`;
-    const seen = this.sources.get(key);
-    if (seen) return seen;
-    this.sources.set(key, s);
-    return s;
-  }
-}
-
-/** Words as MiniSearch's default tokenizer sees them (it splits on [\n\r\p{Z}\p{P}]+). */
-const WORD = /[^\n\r\p{Z}\p{P}]+/gu;
-
-/** The head of `text` holding at most CONTENT_TERMS distinct words, cut after a whole word. */
-function contentHead(text: string): string {
-  const seen = new Set<string>();
-  let end = 0;
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text); m; m = WORD.exec(text)) {
-    seen.add(m[0].toLowerCase());
-    if (seen.size > CONTENT_TERMS || m.index >= CONTENT_SCAN_CHARS) return head(text, end);
-    end = m.index + m[0].length;
-  }
-  return text;
-}
-
-/**
- * `text.slice(0, end)` as a string of its own: V8 slices point into their parent, so a kept summary or
- * a queued content head would otherwise keep the whole stored text alive. (UTF-16 keeps every code
- * unit as it was; V8 still stores ASCII text one byte per character.)
- */
-function head(text: string, end: number): string {
-  return end >= text.length ? text : Buffer.from(text.slice(0, end), 'utf16le').toString('utf16le');
-}
-
 /** A filter (datasource.filter or a request's) as a Mongo filter; a filter it cannot read is a RetrievalError. */
 function compileFilter(clause: unknown, i: number): Filter {
   try {
@@ -153,12 +73,14 @@ function compileFilter(clause: unknown, i: number): Filter {
 
 export class RetrievalEngine {
   private readonly indexes = new Map<string, DatasourceIndex>();
-  private readonly building = new Map<string, Promise<DatasourceIndex>>();
+  /** Loads, builds and catch-ups in flight, shared by concurrent callers. */
+  private readonly pending = new Map<string, Promise<DatasourceIndex>>();
+  private readonly changedSinceSnapshot = new Map<string, number>();
 
   constructor(
     private readonly documents: Documents,
-    private readonly redis: Redis,
-    private readonly versions: VersionKeys,
+    private readonly changes: DocChanges,
+    private readonly opts: RetrievalOptions,
   ) {}
 
   async search(req: RetrievalRequest): Promise<RetrievedDoc[]> {
@@ -183,7 +105,8 @@ export class RetrievalEngine {
         boostDocument = (ord: number) => {
           let v = verdict[ord]!;
           if (v === 0) {
-            const doc = docs[ord]!;
+            const doc = docs[ord];
+            if (!doc) return 0; // a hole MiniSearch has not vacuumed yet
             v = !doc.disabled && (!accept || accept(doc)) ? 1 : 2;
             verdict[ord] = v;
           }
@@ -204,29 +127,115 @@ export class RetrievalEngine {
     return hits.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).slice(0, req.size);
   }
 
-  /** The index of one datasource, rebuilt when its version moved. Concurrent callers share one build. */
-  private async indexFor(datasourceId: string): Promise<DatasourceIndex> {
-    const version = (await this.redis.get(this.versions.datasource(datasourceId))) ?? 'none';
-    const cached = this.indexes.get(datasourceId);
-    if (cached && cached.version === version) return cached;
-    // Stale: let it go now rather than after the rebuild, so the two are not in memory together.
-    if (cached) this.indexes.delete(datasourceId);
-    const key = `${datasourceId}@${version}`;
-    let pending = this.building.get(key);
-    if (!pending) {
-      pending = this.build(datasourceId, version).finally(() => this.building.delete(key));
-      this.building.set(key, pending);
+  /** The index of one datasource, up to date with its change log. */
+  async indexFor(datasourceId: string): Promise<DatasourceIndex> {
+    const state = await this.changes.state(datasourceId);
+    let index = this.indexes.get(datasourceId);
+    if (index && !this.canCatchUp(index.position, state)) {
+      // Stale for good: let it go now rather than after the rebuild, so the two are not in memory together.
+      this.indexes.delete(datasourceId);
+      index = undefined;
     }
-    const built = await pending;
-    this.indexes.set(datasourceId, built);
+    if (!index) {
+      index = await this.shared(`load:${datasourceId}:${state.epoch}`, () => this.loadOrBuild(datasourceId, state));
+      this.indexes.set(datasourceId, index);
+      this.evictBeyond(this.opts.maxDocs, index);
+    }
+    while (index.position.seq < state.seq) {
+      const current = index;
+      index = await this.shared(`catch-up:${datasourceId}`, () => this.catchUp(current, state));
+    }
+    index.usedAt = Date.now();
+    return index;
+  }
+
+  /** Holds now for a later search (an admin's "reindex" warms workers; tests and benches use it). */
+  held(datasourceId: string): DatasourceIndex | undefined {
+    return this.indexes.get(datasourceId);
+  }
+
+  private canCatchUp(p: { epoch: string; seq: number }, state: ChangeState): boolean {
+    return p.epoch === state.epoch && p.seq >= state.floor && p.seq <= state.seq;
+  }
+
+  private shared(key: string, work: () => Promise<DatasourceIndex>): Promise<DatasourceIndex> {
+    let p = this.pending.get(key);
+    if (!p) {
+      p = work().finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  private async loadOrBuild(datasourceId: string, state: ChangeState): Promise<DatasourceIndex> {
+    const dir = this.opts.snapshotDir;
+    if (dir) {
+      const t0 = Date.now();
+      const loaded = await loadSnapshot(dir, datasourceId, (p) => this.canCatchUp(p, state)).catch((err: Error) => {
+        this.opts.logger?.warn({ err: err.message, datasource: datasourceId }, 'retrieval snapshot unreadable; rebuilding');
+        return undefined;
+      });
+      if (loaded) {
+        this.opts.logger?.info({ datasource: datasourceId, docs: loaded.size, ms: Date.now() - t0 }, 'retrieval index loaded from its snapshot');
+        return loaded;
+      }
+    }
+    const t0 = Date.now();
+    const built = await this.build(datasourceId, { epoch: state.epoch, seq: state.seq });
+    this.opts.logger?.info({ datasource: datasourceId, docs: built.size, ms: Date.now() - t0 }, 'retrieval index built');
+    this.snapshot(built);
     return built;
   }
 
-  private async build(datasourceId: string, version: string): Promise<DatasourceIndex> {
-    const search = newIndex();
-    const docs: IndexedDoc[] = [];
-    const interner = new Interner();
-    let allEnabled = true;
+  /** Takes in the documents changed since the index's position (or rebuilds when that is cheaper). */
+  private async catchUp(index: DatasourceIndex, state: ChangeState): Promise<DatasourceIndex> {
+    const id = index.datasourceId;
+    const upTo = state.seq;
+    const ids = await this.changes.changedBetween(id, index.position.seq, upTo);
+    if (ids.length > CATCH_UP_MAX && ids.length > index.size / 2) {
+      this.indexes.delete(id);
+      const rebuilt = await this.build(id, { epoch: state.epoch, seq: upTo });
+      this.indexes.set(id, rebuilt);
+      this.snapshot(rebuilt);
+      return rebuilt;
+    }
+    for (let i = 0; i < ids.length; i += CHANGE_BATCH) {
+      const batch = ids.slice(i, i + CHANGE_BATCH);
+      const found = new Map((await this.documents.someOf<StoredDoc>(id, batch, LOAD_FIELDS)).map((d) => [d._id, d]));
+      for (const docId of batch) {
+        const raw = found.get(docId);
+        if (raw) index.put(raw);
+        else index.drop(docId); // deleted, or moved to another datasource
+      }
+    }
+    index.position = { epoch: state.epoch, seq: Math.max(index.position.seq, upTo) };
+    const changed = (this.changedSinceSnapshot.get(id) ?? 0) + ids.length;
+    this.changedSinceSnapshot.set(id, changed);
+    if (changed >= RESNAPSHOT_CHANGES) this.snapshot(index);
+    return index;
+  }
+
+  /** Writes the snapshot in the background; a failure only costs the next worker a rebuild. */
+  private snapshot(index: DatasourceIndex): void {
+    const dir = this.opts.snapshotDir;
+    if (!dir) return;
+    this.changedSinceSnapshot.set(index.datasourceId, 0);
+    saveSnapshot(dir, index).catch((err: Error) => this.opts.logger?.warn({ err: err.message, datasource: index.datasourceId }, 'could not write the retrieval snapshot'));
+  }
+
+  /** Drops the least recently used indexes (never `keep`) while the worker holds more than `maxDocs` documents. */
+  private evictBeyond(maxDocs: number, keep: DatasourceIndex): void {
+    let total = [...this.indexes.values()].reduce((n, i) => n + i.size, 0);
+    const byAge = [...this.indexes.values()].filter((i) => i !== keep).sort((a, b) => a.usedAt - b.usedAt);
+    for (const old of byAge) {
+      if (total <= maxDocs) break;
+      this.indexes.delete(old.datasourceId);
+      total -= old.size;
+    }
+  }
+
+  private async build(datasourceId: string, position: { epoch: string; seq: number }): Promise<DatasourceIndex> {
+    const index = new DatasourceIndex(datasourceId, position);
     // The raw driver, not mongoose documents: only the fields the index keeps, no casting.
     const cursor = this.documents.readAll<StoredDoc>(datasourceId, LOAD_FIELDS, LOAD_BATCH);
 
@@ -239,34 +248,7 @@ export class RetrievalEngine {
     const reading = (async () => {
       try {
         for await (const raw of cursor) {
-          const doc: IndexedDoc = {
-            id: raw._id,
-            title: raw.title ?? '',
-            summary: head(raw.summary ?? '', SUMMARY_CHARS),
-            url: raw.url ?? '',
-            icon: interner.str(raw.icon),
-            type: interner.str(raw.type),
-            category: interner.str(raw.category),
-            subcategory: interner.str(raw.subcategory),
-            categories: interner.list(raw.categories),
-            tags: interner.list(raw.tags),
-            lang: interner.str(raw.lang),
-            disabled: raw.disabled === true,
-            source: interner.source(raw.source, datasourceId),
-            owner: raw.owner ?? null,
-            rich_categories: interner.objects(raw.rich_categories),
-            updated: raw.updated,
-            created: raw.created,
-          };
-          if (doc.disabled) allEnabled = false;
-          queue.push({
-            id: docs.push(doc) - 1,
-            title: doc.title,
-            summary: doc.summary,
-            content: contentHead(typeof raw.content === 'string' ? raw.content : String(raw.content ?? '')),
-            tagText: doc.tags.join(' '),
-            categoryText: [doc.category, doc.subcategory, ...doc.categories].filter(Boolean).join(' '),
-          });
+          queue.push(index.take(raw));
           wake?.();
         }
       } finally {
@@ -282,7 +264,7 @@ export class RetrievalEngine {
           const work = queue;
           queue = [];
           for (let i = 0; i < work.length; i += INDEX_SLICE) {
-            search.addAll(work.slice(i, i + INDEX_SLICE));
+            index.search.addAll(work.slice(i, i + INDEX_SLICE));
             await nextTurn();
           }
         } else if (loaded) {
@@ -296,6 +278,6 @@ export class RetrievalEngine {
     } finally {
       if (!loaded) await cursor.close().catch(() => undefined);
     }
-    return { version, search, docs, allEnabled };
+    return index;
   }
 }

@@ -91,6 +91,7 @@ export class McpPool {
       entry = undefined;
     }
     if (!entry) {
+      this.makeRoom();
       const client = withTimeout(this.connect(server), this.cfg.connectTimeoutMs, `connecting to MCP server ${server.name}`);
       entry = { version: server.version, client, lastUsed: Date.now() };
       client.catch(() => {
@@ -100,6 +101,16 @@ export class McpPool {
     }
     entry.lastUsed = Date.now();
     return entry;
+  }
+
+  /** At the bound, the least recently used connection closes (a call still using it reconnects next time). */
+  private makeRoom(): void {
+    while (this.entries.size >= this.cfg.maxConnections) {
+      let oldest: [string, Entry] | undefined;
+      for (const e of this.entries) if (!oldest || e[1].lastUsed < oldest[1].lastUsed) oldest = e;
+      if (!oldest) return;
+      void this.drop(oldest[0]); // removed from the map at once; the close runs on its own
+    }
   }
 
   private async connect(server: McpServerConfig): Promise<Client> {

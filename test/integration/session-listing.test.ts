@@ -66,3 +66,13 @@ it('numbers the sessions stored before sessions were numbered, once, in the orde
   await bootstrap(models, api.server.deps.config, createLogger('silent', 'test'));
   expect(await models.Session.find({ owner_id: 'dave' }).select({ list_key: 1 }).lean()).toEqual(stored);
 });
+
+it('counts every one of many sessions one owner creates at once (the store alone loses concurrent $inc)', async () => {
+  const dave = { id: `dave-${newId()}`, username: 'dave', roles: [] };
+  const n = 30;
+  await Promise.all(Array.from({ length: n }, (_, i) => api.server.deps.domain.sessions.create(dave, `at once ${i}`, true)));
+  const { docs, total } = await api.server.deps.domain.sessions.listing.recent(dave.id, 0, 100);
+  expect(total).toBe(n);
+  expect(docs).toHaveLength(n);
+  expect(new Set(docs.map((d) => d.title)).size).toBe(n);
+});

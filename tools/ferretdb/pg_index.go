@@ -44,7 +44,7 @@ func indexJSONLookups(ctx context.Context, url string, interval time.Duration) {
 	for {
 		var err error
 		if conn == nil || conn.IsClosed() {
-			conn, err = pgx.Connect(ctx, url)
+			conn, err = connect(ctx, url)
 		}
 		if err == nil {
 			err = indexTables(ctx, conn)
@@ -63,6 +63,19 @@ func indexJSONLookups(ctx context.Context, url string, interval time.Duration) {
 		case <-ticker.C:
 		}
 	}
+}
+
+// connect opens the connection the indexes are made on. Its statements wait at most lockTimeout for a
+// lock: a build must never hold up FerretDB's own DDL (dropping a database or collection while a build
+// waits on it ended in "deadlock detected" for the drop). A build that gave up is tried again next round.
+func connect(ctx context.Context, url string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RuntimeParams["lock_timeout"] = "200ms"
+	cfg.RuntimeParams["application_name"] = "coco-ferretdb-indexer"
+	return pgx.ConnectConfig(ctx, cfg)
 }
 
 // lookupIndex is one GIN index to have: on which table, over which document path.
@@ -111,24 +124,34 @@ func indexTables(ctx context.Context, conn *pgx.Conn) error {
 		return err
 	}
 
+	// name → valid; a CONCURRENTLY build that failed leaves an invalid index behind, dropped and built again.
 	existing := map[string]bool{}
-	rows, err = conn.Query(ctx, `SELECT indexname FROM pg_indexes WHERE indexname LIKE '%'||$1`, jsonLookupSuffix)
+	rows, err = conn.Query(ctx, `SELECT c.relname, i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+		WHERE c.relname LIKE '%'||$1`, jsonLookupSuffix)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var name string
-		if err := rows.Scan(&name); err != nil {
+		var valid bool
+		if err := rows.Scan(&name, &valid); err != nil {
 			rows.Close()
 			return err
 		}
-		existing[name] = true
+		existing[name] = valid
 	}
 	rows.Close()
 
 	for name, l := range wanted {
-		if existing[name] {
+		valid, found := existing[name]
+		if valid {
 			continue
+		}
+		if found {
+			q := fmt.Sprintf(`DROP INDEX CONCURRENTLY IF EXISTS %s`, pgx.Identifier{l.schema, name}.Sanitize())
+			if _, err := conn.Exec(ctx, q); err != nil {
+				continue // next round
+			}
 		}
 		// CONCURRENTLY: writes to the table go on while the index is built. A table dropped meanwhile fails the
 		// statement; the next round no longer sees it.

@@ -3,6 +3,7 @@
 import type { BusKeys } from '../../bus/keys';
 import type { Domain } from '../../domain';
 import type { AppDeps } from '../context';
+import { AdmissionGate } from '../middleware/admission';
 import { ReplyControl } from './control';
 import type { StreamDeps } from './ndjson';
 import { ReplyStreams } from './replies';
@@ -17,6 +18,8 @@ export interface Chat {
   messages: Domain['messages'];
   /** What NDJSON streams follow replies with. */
   stream: StreamDeps;
+  /** Bounds how many turns this instance starts at once (the rest queue, then get 503). */
+  admission: AdmissionGate;
 }
 
 export function createChat(deps: AppDeps, keys: BusKeys): Chat {
@@ -47,6 +50,7 @@ export function createChat(deps: AppDeps, keys: BusKeys): Chat {
     replies,
     sessions: domain.sessions,
     messages: domain.messages,
+    admission: new AdmissionGate(config.chat.turnStarts),
     stream: { redis, hub: deps.hub, keys, idleMs: config.stream.followIdleMs, savedAfter: (id, after) => replies.savedAfter(id, after) },
   };
 }

@@ -17,8 +17,8 @@ function notFoundBody(err: NotFound, shape: NotFoundShape) {
 }
 
 /** Status and body of an error the API knows, or undefined for anything else (a bug: 500). */
-function renderError(err: unknown, shape: NotFoundShape = 'result'): { status: number; body: unknown } | undefined {
-  if (err instanceof HttpError) return { status: err.status, body: envelope(err.status, err.reason) };
+function renderError(err: unknown, shape: NotFoundShape = 'result'): { status: number; body: unknown; headers?: Record<string, string> } | undefined {
+  if (err instanceof HttpError) return { status: err.status, body: envelope(err.status, err.reason), headers: err.headers };
   if (err instanceof NotFound) return { status: 404, body: notFoundBody(err, shape) };
   if (err instanceof InvalidInput || err instanceof SearchQueryError) return { status: 400, body: envelope(400, err.message) };
   if (err instanceof Forbidden) return { status: 403, body: envelope(403, err.message) };
@@ -35,6 +35,7 @@ export function errorEnvelope() {
       if (known) {
         ctx.status = known.status;
         ctx.body = known.body;
+        if (known.headers) ctx.set(known.headers);
         return;
       }
       ctx.state.log?.error({ err }, 'unhandled error');

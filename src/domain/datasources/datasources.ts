@@ -1,8 +1,7 @@
 // Datasources: their records (deleting one deletes its documents), documents indexed into one, which are
-// enabled, and the version workers rebuild their retrieval index by.
+// enabled, and the change log workers keep their retrieval index up to date by (infra/doc-changes).
 import type { Redis } from '../../infra/redis';
-import { bumpVersion } from '../../infra/versioned-cache';
-import type { VersionKeys } from '../../infra/versions';
+import { DocChanges } from '../../infra/doc-changes';
 import type { Models } from '../../models';
 import type { Documents } from '../documents/documents';
 import type { DocumentInput } from '../documents/schema';
@@ -12,13 +11,15 @@ import type { DatasourceInput } from './schema';
 
 export class Datasources {
   readonly store: RecordStore<DatasourceInput>;
+  private readonly changes: DocChanges;
 
   constructor(
     private readonly models: Models,
-    private readonly redis: Redis,
-    private readonly versions: VersionKeys,
+    redis: Redis,
+    redisPrefix: string,
     private readonly documents: Documents,
   ) {
+    this.changes = new DocChanges(redis, redisPrefix);
     this.store = new RecordStore<DatasourceInput>({
       what: 'datasource',
       model: models.Datasource,
@@ -30,9 +31,14 @@ export class Datasources {
     });
   }
 
-  /** A document of this datasource changed (or the datasource did); workers rebuild its index on next use. */
-  async touch(datasourceId: string): Promise<void> {
-    if (datasourceId) await bumpVersion(this.redis, this.versions.datasource(datasourceId));
+  /**
+   * A document of this datasource changed: workers update that one document in their index. Without a
+   * document (the datasource itself changed, or was deleted with its documents) they rebuild it.
+   */
+  async touch(datasourceId: string, docId?: string): Promise<void> {
+    if (!datasourceId) return;
+    if (docId) await this.changes.record(datasourceId, [docId]);
+    else await this.changes.newEpoch(datasourceId);
   }
 
   /** Enabled datasources among `ids` ("*" = every enabled datasource). */

@@ -1,14 +1,14 @@
 // Documents: their records (a document names an existing datasource, whose source fields it takes), reads
 // by id for the answer's references, and the stream of a datasource's documents the retrieval index reads.
-// Every change tells the datasources involved (`touch`): workers rebuild their index of it.
+// Every change tells the datasources involved (`touch`, with the document's id): workers update their index.
 import type { Models } from '../../models';
 import { InvalidInput } from '../errors';
 import { RecordStore, Stored } from '../record';
 import { DocForReference, DOCUMENT_SEARCH_FIELDS, documentToStored, documentView } from './records';
 import type { DocumentInput } from './schema';
 
-/** Called with a datasource id whenever one of its documents changes. */
-export type TouchDatasource = (datasourceId: string) => Promise<void>;
+/** Called with a datasource id and the document's whenever one of its documents changes. */
+export type TouchDatasource = (datasourceId: string, docId: string) => Promise<void>;
 
 /** The documents of a datasource as the driver streams them (only the fields asked for). */
 export interface DocumentCursor<T> extends AsyncIterable<T> {
@@ -38,7 +38,8 @@ export class Documents {
       view: documentView,
       async afterChange(before, after) {
         const ids = new Set([before?.source?.id, (after?.source as { id?: string } | undefined)?.id].filter(Boolean) as string[]);
-        for (const id of ids) await touch(id);
+        const docId = (before?._id ?? after?._id) as string;
+        for (const id of ids) await touch(id, docId);
       },
     });
   }
@@ -46,6 +47,12 @@ export class Documents {
   /** The documents with these ids (missing ones are left out), for citing. */
   async byIds(ids: string[]): Promise<DocForReference[]> {
     return (await this.models.Document.find({ _id: { $in: ids } }).lean()) as DocForReference[];
+  }
+
+  /** These documents of a datasource (others, and missing ones, are left out), by the raw driver: only `fields`. */
+  async someOf<T>(datasourceId: string, ids: string[], fields: string[]): Promise<T[]> {
+    const projection = Object.fromEntries(fields.map((f) => [f, 1]));
+    return (await this.models.Document.collection.find({ _id: { $in: ids as never[] }, 'source.id': datasourceId }, { projection }).toArray()) as T[];
   }
 
   /** Every document of a datasource, streamed by the raw driver: only `fields`, no casting. */

@@ -2,7 +2,10 @@
 // the order it was created, and filed under a page key (`<owner>:<page>`, LIST_PAGE sessions a page): a
 // listing reads its owner's newest pages by key, instead of asking the store for all of the owner's
 // sessions and sorting them (the embedded store sorts in memory: ~1 s at 10,000 sessions). The owner's
-// counters also give the total without counting.
+// counters also give the total without counting. Counter updates of one owner take turns (a Redis lock):
+// the embedded store's `$inc` is a read and a write, and two sessions created at once lost one count.
+import { withRedisLock } from '../../infra/redis-lock';
+import type { Redis } from '../../infra/redis';
 import type { Models } from '../../models';
 import type { Stored } from '../record';
 
@@ -19,7 +22,15 @@ interface OwnerCounters {
 const byCreatedDesc = (a: Stored, b: Stored) => new Date(b.created).getTime() - new Date(a.created).getTime() || (a._id < b._id ? -1 : 1);
 
 export class SessionListing {
-  constructor(private readonly models: Models) {}
+  /** `lock`: the Redis and key prefix counter updates take turns by (none: one process, as at bootstrap). */
+  constructor(
+    private readonly models: Models,
+    private readonly lock?: { redis: Redis; prefix: string },
+  ) {}
+
+  private counted<T>(owner: string, work: () => Promise<T>): Promise<T> {
+    return this.lock ? withRedisLock(this.lock.redis, `${this.lock.prefix}ownerlock:${owner}`, work) : work();
+  }
 
   /** The page key of the owner's next session; `listed`: whether a listing shows it. */
   async nextKey(owner: string, listed: boolean): Promise<string> {
@@ -29,7 +40,7 @@ export class SessionListing {
 
   /** One more (or fewer) of the owner's sessions shows in listings. */
   async shown(owner: string, delta: number): Promise<void> {
-    await this.models.SessionOwner.updateOne({ _id: owner }, { $inc: { listed: delta } });
+    await this.counted(owner, () => this.models.SessionOwner.updateOne({ _id: owner }, { $inc: { listed: delta } }));
   }
 
   /** The owner's visible sessions, newest first, and how many there are. */
@@ -70,7 +81,7 @@ export class SessionListing {
 
   /** Reserves `count` numbers of the owner's; gives the first. */
   private async reserve(owner: string, count: number, listed: number): Promise<number> {
-    const after = (await this.models.SessionOwner.findOneAndUpdate({ _id: owner }, { $inc: { numbered: count, listed } }, { upsert: true, returnDocument: 'after' }).lean()) as OwnerCounters;
+    const after = (await this.counted(owner, () => this.models.SessionOwner.findOneAndUpdate({ _id: owner }, { $inc: { numbered: count, listed } }, { upsert: true, returnDocument: 'after' }).lean())) as OwnerCounters;
     return after.numbered - count + 1;
   }
 }

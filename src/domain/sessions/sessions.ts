@@ -28,9 +28,10 @@ export class Sessions {
     private readonly redis: Redis,
     private readonly versions: VersionKeys,
     private readonly messages: Messages,
+    redisPrefix: string,
   ) {
     this.forTurns = new VersionedCache(redis, versions.session, async (id) => (await models.Session.findById(id).select({ owner_id: 1, status: 1 }).lean()) as Stored | null);
-    this.listing = new SessionListing(models);
+    this.listing = new SessionListing(models, { redis, prefix: redisPrefix });
   }
 
   async create(user: User, title: string, visible: boolean): Promise<Stored> {

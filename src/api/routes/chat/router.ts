@@ -3,6 +3,7 @@
 import Router from '@koa/router';
 import type { Chat } from '../../chat';
 import type { AppContextExt, AppState } from '../../context';
+import { admit } from '../../middleware/admission';
 import { notFoundAs } from '../../middleware/errors';
 import { duplicateThrottle } from '../../middleware/throttle';
 import { validate } from '../../middleware/validate';
@@ -16,11 +17,12 @@ export function chatRouter(chat: Chat) {
   const turns = turnHandlers(chat);
   const s = sessionHandlers(chat);
   const found = notFoundAs('found');
+  const admitted = admit(chat.admission);
 
   return new Router<AppState, AppContextExt>()
-    .post('/chat/_new', body, throttle, turns.newSession('ws'))
-    .post('/chat/_create', body, throttle, turns.newSession('stream'))
-    .post('/assistant/:id/_ask', body, throttle, turns.newSession('ask'))
+    .post('/chat/_new', body, throttle, admitted, turns.newSession('ws'))
+    .post('/chat/_create', body, throttle, admitted, turns.newSession('stream'))
+    .post('/assistant/:id/_ask', body, throttle, admitted, turns.newSession('ask'))
     .get('/chat/_history', s.listSessions)
     .get('/chat/:id', s.getSession)
     .put('/chat/:id', validate(SessionUpdate), s.updateSession)
@@ -29,7 +31,7 @@ export function chatRouter(chat: Chat) {
     .post('/chat/:id/_open', found, s.openSession)
     .post('/chat/:id/_close', found, s.closeSession)
     .post('/chat/:id/_cancel', s.cancel)
-    .post('/chat/:id/_send', body, throttle, turns.send('ws'))
-    .post('/chat/:id/_chat', body, throttle, turns.send('stream'))
+    .post('/chat/:id/_send', body, throttle, admitted, turns.send('ws'))
+    .post('/chat/:id/_chat', body, throttle, admitted, turns.send('stream'))
     .get('/chat/:id/_stream', turns.resume);
 }
