@@ -2,6 +2,7 @@
 // PostgreSQL dir, a Redis of its own; on ports of its own), then, in this process, the test model, an API
 // server, a worker, the direct baseline and the Temporal floor probe (bench/floor); runs the chat
 // benchmarks, prints a summary, stops it all.
+// The workers run as processes of their own (COCO_BENCH_WORKERS, default 1), as `npm start` runs them.
 // `npm run bench -- cancel per-token` runs only those. MONGODB_URI / TEMPORAL_ADDRESS point it at
 // running services instead (e.g. a Temporal dev server with other dynamic config).
 import fs from 'node:fs';
@@ -16,6 +17,7 @@ import { type FloorProbe, startFloorProbe } from './floor/probe';
 import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenNewChat, firstTokenSequential, perToken, type Row } from './chat-latency';
 import { burstOfNewChats, manySessionsAtOnce } from './load';
 import { ratio, table } from './stats';
+import { startWorkerProcesses } from './worker-procs';
 import { baselineTarget, serverTarget } from './targets';
 
 const root = path.resolve(__dirname, '..');
@@ -31,6 +33,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   sessions: (ctx) => manySessionsAtOnce(ctx),
 };
 const only = process.argv.slice(2);
+/** Worker processes beside the bench's process (which runs the API); as `npm start`, one by default. */
+const WORKERS = Number(process.env.COCO_BENCH_WORKERS ?? 1);
 
 const fmt = (v: number, unit: Row['unit']) =>
   !Number.isFinite(v) ? '—' : unit === 'count' ? String(v) : unit === 'tok/s' ? `${v.toFixed(1)} tok/s` : `${v.toFixed(1)} ms`;
@@ -69,9 +73,11 @@ async function main(): Promise<number> {
   let baseline: Baseline | undefined;
   let tap: LlmTap | undefined;
   let floor: FloorProbe | undefined;
+  let workers: { stop(): Promise<void> } | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
+      await workers?.stop().catch(() => undefined);
       await env?.close().catch(() => undefined);
       await baseline?.close().catch(() => undefined);
       await tap?.close().catch(() => undefined);
@@ -100,7 +106,8 @@ async function main(): Promise<number> {
     });
     // The server and the baseline reach the test model through the tap, which times each token.
     tap = await startLlmTap();
-    env = await startChatEnv('bench', { COCO_LLM_BASE_URL: tap.url });
+    env = await startChatEnv('bench', { COCO_LLM_BASE_URL: tap.url }, { worker: false });
+    workers = await startWorkerProcesses(WORKERS, env.env);
     tap.upstream = env.llm.url;
     baseline = await startBaseline(tap.url);
     floor = await startFloorProbe(config.temporal.address);
