@@ -1,115 +1,15 @@
 // `npm start` end to end, as a newcomer runs it: the embedded stack comes up on its own, the banner shows
 // the URLs and (once) the admin token, Ctrl-C stops every process, and a second start keeps the data.
 // Needs the toolchain built (.tools/bin, ~/.cache/coco-durable-server) and Redis; not the test stack.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { expectNothingLeft, killGroup, READY_TIMEOUT_MS, type Run, startApp as startNpm, STOP_TIMEOUT_MS, stopApp, waitForBanner } from '../helpers/npm-start';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const root = path.resolve(__dirname, '..', '..');
-
 const PORTS = { api: 19400, ws: 12940, temporal: 17940, ui: 18940, ferret: 37940, redis: 16940, postgres: 15940 };
 const api = `http://127.0.0.1:${PORTS.api}`;
-const READY_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_MS = 30_000;
-
-interface Run {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startApp(dataDir: string): Run {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    COCO_API_PORT: String(PORTS.api),
-    COCO_WS_PORT: String(PORTS.ws),
-    COCO_TEMPORAL_PORT: String(PORTS.temporal),
-    TEMPORAL_UI_PORT: String(PORTS.ui),
-    COCO_FERRETDB_PORT: String(PORTS.ferret),
-    COCO_REDIS_PORT: String(PORTS.redis),
-    COCO_POSTGRES_PORT: String(PORTS.postgres),
-    COCO_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
-  // A newcomer's shell: no external services, no provisioned token, default host and public URL.
-  for (const key of ['MONGODB_URI', 'TEMPORAL_ADDRESS', 'REDIS_URL', 'COCO_ADMIN_TOKEN', 'COCO_HOST', 'COCO_PUBLIC_URL']) delete env[key];
-  for (const key of ['COCO_LLM_BASE_URL', 'COCO_LLM_API_KEY', 'COCO_LLM_MODEL']) delete env[key];
-
-  // Its own process group (as a terminal's foreground job), so a signal can reach all of it like Ctrl-C.
-  const child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { child, output: () => out, exited };
-}
-
-async function waitForBanner(run: Run): Promise<string> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  while (Date.now() < deadline) {
-    const out = run.output();
-    const at = out.indexOf('Coco server ready');
-    if (at >= 0 && out.indexOf('Press Ctrl-C to stop.', at) >= 0) return out.slice(at, out.indexOf('Press Ctrl-C to stop.', at));
-    if (exited) throw new Error(`npm start exited before it was ready:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no "Coco server ready" within ${READY_TIMEOUT_MS / 1000}s:\n${run.output()}`);
-}
-
-/** Ctrl-C: SIGINT to the whole foreground process group, then wait for npm to exit. */
-async function stopApp(run: Run): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  process.kill(-run.child.pid!, 'SIGINT');
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`npm start did not exit within ${STOP_TIMEOUT_MS / 1000}s of SIGINT:\n${run.output()}`)), STOP_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([run.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function killGroup(run: Run | undefined): void {
-  if (!run?.child.pid) return;
-  try {
-    process.kill(-run.child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Processes left behind: in the run's process group, or naming its data dir or one of its ports. Zombies
- * (already exited, waiting for init to reap them) do not count.
- */
-function leftovers(run: Run, dataDir: string): string[] {
-  const ports = new RegExp(`\\b(${Object.values(PORTS).join('|')})\\b`);
-  const ps = execFileSync('ps', ['-eo', 'pid,pgid,stat,args'], { encoding: 'utf8' });
-  return ps
-    .split('\n')
-    .slice(1)
-    .filter((line) => {
-      const m = line.trim().match(/^(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/);
-      if (!m) return false;
-      const [, pid, pgid, stat, args] = m;
-      if (Number(pid) === process.pid || stat!.startsWith('Z')) return false;
-      return Number(pgid) === run.child.pid || args!.includes(dataDir) || ports.test(args!);
-    });
-}
-
-/** Fails with what is left, and the end of the run's output (did start.ts get to "[start] stopped"?). */
-function expectNothingLeft(run: Run, dataDir: string): void {
-  const left = leftovers(run, dataDir);
-  if (left.length > 0) {
-    throw new Error(`processes left after npm start exited:\n${left.join('\n')}\n--- output (end) ---\n${run.output().slice(-3000)}`);
-  }
-}
+const startApp = (dataDir: string) => startNpm(dataDir, PORTS);
 
 interface Reply {
   status: number;
@@ -206,7 +106,7 @@ describe('npm start', () => {
 
   it('stops every process it started on Ctrl-C', async () => {
     await stopApp(run!);
-    expectNothingLeft(run!, dataDir);
+    expectNothingLeft(run!, dataDir, PORTS);
     // start.ts itself finished its orderly stop (it was not cut short, e.g. killed by a wrapper).
     expect(run!.output().split('\n').slice(-4)).toContain('[start] stopped');
   }, STOP_TIMEOUT_MS + 10_000);
@@ -224,7 +124,7 @@ describe('npm start', () => {
     expect(kept.body?._source?.name).toBe('persisted');
 
     await stopApp(run);
-    expectNothingLeft(run, dataDir);
+    expectNothingLeft(run, dataDir, PORTS);
     expect(run.output().split('\n').slice(-4)).toContain('[start] stopped');
   }, READY_TIMEOUT_MS + STOP_TIMEOUT_MS + 20_000);
 
@@ -251,7 +151,7 @@ describe('npm start', () => {
       }),
     ]).finally(() => clearTimeout(timer));
     await new Promise((r) => setTimeout(r, 3000)); // time for a late-started child to show up
-    expectNothingLeft(run, dataDir);
+    expectNothingLeft(run, dataDir, PORTS);
     expect(run.output()).toContain('[start] stopped');
     expect(run.output()).not.toContain('Coco server ready');
   }, READY_TIMEOUT_MS + STOP_TIMEOUT_MS + 20_000);
