@@ -15,6 +15,9 @@ export interface DocumentCursor<T> extends AsyncIterable<T> {
   close(): Promise<void>;
 }
 
+/** Lookups by id a change catch-up runs at once. */
+const LOOKUPS_AT_ONCE = 8;
+
 export class Documents {
   readonly store: RecordStore<DocumentInput>;
 
@@ -49,10 +52,23 @@ export class Documents {
     return (await this.models.Document.find({ _id: { $in: ids } }).lean()) as DocForReference[];
   }
 
-  /** These documents of a datasource (others, and missing ones, are left out), by the raw driver: only `fields`. */
-  async someOf<T>(datasourceId: string, ids: string[], fields: string[]): Promise<T[]> {
+  /**
+   * These documents of a datasource (others, and missing ones, are left out), by the raw driver: only
+   * `fields`. One lookup by `_id` each, a few at a time: the embedded store serves `_id` equality from an
+   * index, but reads the whole collection for `$in`.
+   */
+  async someOf<T extends { source?: { id?: string } }>(datasourceId: string, ids: string[], fields: string[]): Promise<T[]> {
     const projection = Object.fromEntries(fields.map((f) => [f, 1]));
-    return (await this.models.Document.collection.find({ _id: { $in: ids as never[] }, 'source.id': datasourceId }, { projection }).toArray()) as T[];
+    const found: T[] = [];
+    const queue = [...ids];
+    const lookup = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const doc = (await this.models.Document.collection.findOne({ _id: id as never }, { projection })) as T | null;
+        if (doc && doc.source?.id === datasourceId) found.push(doc);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, ids.length) }, lookup));
+    return found;
   }
 
   /** Every document of a datasource, streamed by the raw driver: only `fields`, no casting. */
