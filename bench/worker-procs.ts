@@ -10,7 +10,9 @@ export async function startWorkerProcesses(count: number, env: Record<string, st
   const children: ChildProcess[] = [];
   const one = () =>
     new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // COCO_BENCH_PROFILE_DIR: each worker writes a CPU profile there when it exits.
+      const profile = process.env.COCO_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.COCO_BENCH_PROFILE_DIR}`] : [];
+      const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/worker.ts'], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       let out = '';
       const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);

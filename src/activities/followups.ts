@@ -14,11 +14,14 @@ const KEEP_VERBATIM = 2;
 export function createFollowupActivities(deps: ChatActivityDeps) {
   const { domain } = deps;
   return {
-    /** After the session's first reply, an LLM title, unless the user renamed the session. */
-    async generateTitle(turn: Turn, ctx: TurnContext): Promise<string | null> {
+    /**
+     * After the session's first reply, an LLM title, unless the user renamed the session. `surelyFirst`:
+     * the workflow knows every message and this was the first turn, so nothing needs counting (only
+     * sessions whose history the workflow does not hold, from earlier versions, count their replies).
+     */
+    async generateTitle(turn: Turn, ctx: TurnContext, surelyFirst = false): Promise<string | null> {
       if (!(await domain.sessions.wantsTitle(turn.sessionId))) return null;
-      const answers = await domain.messages.countReplies(turn.sessionId);
-      if (answers !== 1) return null;
+      if (!surelyFirst && (await domain.messages.countReplies(turn.sessionId)) !== 1) return null;
       const reply = await domain.messages.find(turn.replyId);
       const transcript = `user: ${turn.text.slice(0, 2000)}\n\nassistant: ${(reply?.message ?? '').slice(0, 2000)}`;
       const raw = await completeWithModel(deps, ctx.model, [

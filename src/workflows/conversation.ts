@@ -57,6 +57,11 @@ export class ConversationWindow {
     return !this.known || (this.known.complete && this.known.entries.length <= 2);
   }
 
+  /** True when this surely is the session's first turn: every message is known, and there is one turn. */
+  isFirstTurn(): boolean {
+    return !!this.known && this.known.complete && this.known.entries.length <= 2;
+  }
+
   /**
    * False when the history after the summary, measured as the summary step measures it, fits the
    * threshold: every message is known and none was cut. (A message sent meanwhile counts at the next turn.)

@@ -8,11 +8,11 @@ import type { Session } from './session';
 /** The follow-ups of a finished turn, decided now, while the conversation ends with it. */
 export function followUpsAfter(s: Session, turn: Turn, ctx: TurnContext, v2: boolean): () => Promise<void> {
   const wanted = v2
-    ? { title: s.conversation.mayBeFirstTurn(), summary: ctx.compression.enabled && s.conversation.mayExceed(ctx.compression.threshold) }
-    : { title: true, summary: true };
+    ? { title: s.conversation.mayBeFirstTurn(), surelyFirst: s.conversation.isFirstTurn(), summary: ctx.compression.enabled && s.conversation.mayExceed(ctx.compression.threshold) }
+    : { title: true, surelyFirst: false, summary: true };
   return async () => {
     const [, summary] = await Promise.all([
-      wanted.title ? generateTitle(turn, ctx).catch(() => null) : null,
+      wanted.title ? generateTitle(turn, ctx, wanted.surelyFirst).catch(() => null) : null,
       wanted.summary ? compressHistory(turn, ctx).catch(() => null) : null,
     ]);
     // (Before this version the summary step answered a boolean.)
