@@ -39,13 +39,14 @@ export class DocChanges {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly maxLog = CHANGE_LOG_MAX,
   ) {}
 
   /** These documents of the datasource changed (created, replaced, deleted or moved away). */
   async record(datasourceId: string, docIds: string[]): Promise<void> {
     if (docIds.length === 0) return;
     const k = docChangeKeys(this.prefix, datasourceId);
-    await this.redis.eval(RECORD, { keys: [k.epoch, k.seq, k.log, k.floor], arguments: [...docIds, String(CHANGE_LOG_MAX)] });
+    await this.redis.eval(RECORD, { keys: [k.epoch, k.seq, k.log, k.floor], arguments: [...docIds, String(this.maxLog)] });
   }
 
   /** The datasource changed as a whole (or lost its documents at once): every index of it rebuilds. */

@@ -24,7 +24,7 @@ const engineOf = () => {
   const { domain, redis, config } = api.server.deps;
   return new RetrievalEngine(domain.documents, new DocChanges(redis, config.redis.prefix), { maxDocs: 10_000, snapshotDir });
 };
-const ids = async (engine: RetrievalEngine, ds: string, query: string) =>
+const titlesFound = async (engine: RetrievalEngine, ds: string, query: string) =>
   (await engine.search({ datasourceIds: [ds], queries: [query], filters: [], size: 10 })).map((d) => d.title).sort();
 
 it('takes a created, replaced and deleted document in without a rebuild; a datasource change or a lost log rebuilds', async () => {
@@ -33,30 +33,30 @@ it('takes a created, replaced and deleted document in without a rebuild; a datas
   const a = await doc('alpha apple');
   await doc('beta banana');
   const engine = engineOf();
-  expect(await ids(engine, ds, 'apple')).toEqual(['alpha apple']);
+  expect(await titlesFound(engine, ds, 'apple')).toEqual(['alpha apple']);
   const built = engine.held(ds);
 
   const c = await doc('gamma cherry');
-  expect(await ids(engine, ds, 'cherry')).toEqual(['gamma cherry']);
+  expect(await titlesFound(engine, ds, 'cherry')).toEqual(['gamma cherry']);
   await doc('alpha apricot', a); // replaced
-  expect(await ids(engine, ds, 'apple')).toEqual([]);
-  expect(await ids(engine, ds, 'apricot')).toEqual(['alpha apricot']);
+  expect(await titlesFound(engine, ds, 'apple')).toEqual([]);
+  expect(await titlesFound(engine, ds, 'apricot')).toEqual(['alpha apricot']);
   expect((await api.request('DELETE', `/document/${c}`)).status).toBe(200);
-  expect(await ids(engine, ds, 'cherry')).toEqual([]);
+  expect(await titlesFound(engine, ds, 'cherry')).toEqual([]);
   await api.request('PUT', `/document/${a}`, { title: 'alpha avocado', content: 'x', source: { id: ds }, disabled: true });
-  expect(await ids(engine, ds, 'avocado')).toEqual([]); // disabled documents are never found
+  expect(await titlesFound(engine, ds, 'avocado')).toEqual([]); // disabled documents are never found
   expect(engine.held(ds)).toBe(built); // all of it taken in by the same index
   expect(built!.size).toBe(2);
 
   await api.request('PUT', `/datasource/${ds}`, { name: 'notes, renamed' });
-  expect(await ids(engine, ds, 'banana')).toEqual(['beta banana']);
+  expect(await titlesFound(engine, ds, 'banana')).toEqual(['beta banana']);
   const rebuilt = engine.held(ds);
   expect(rebuilt).not.toBe(built);
 
   // Redis lost the log (restarted empty): the index cannot know what it missed, so it rebuilds.
   const keys = docChangeKeys(api.server.deps.config.redis.prefix, ds);
   await api.server.deps.redis.del([keys.epoch, keys.seq, keys.log]);
-  expect(await ids(engine, ds, 'banana')).toEqual(['beta banana']);
+  expect(await titlesFound(engine, ds, 'banana')).toEqual(['beta banana']);
   expect(engine.held(ds)).not.toBe(rebuilt);
 });
 
@@ -65,7 +65,7 @@ it('a new engine loads the snapshot a build wrote and catches up from its positi
   const titles = ['delta date', 'epsilon elderberry', 'zeta fig'];
   for (const title of titles) await api.request('POST', `/datasource/${ds}/_doc`, { title, content: title });
   const first = engineOf();
-  expect(await ids(first, ds, 'date')).toEqual(['delta date']);
+  expect(await titlesFound(first, ds, 'date')).toEqual(['delta date']);
   const file = path.join(snapshotDir, `${encodeURIComponent(ds)}.ndjson`);
   for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
   expect(fs.existsSync(file)).toBe(true);
@@ -76,7 +76,29 @@ it('a new engine loads the snapshot a build wrote and catches up from its positi
   await api.request('POST', `/datasource/${ds}/_doc`, { title: 'eta grape', content: 'eta grape' });
 
   const second = engineOf();
-  expect(await ids(second, ds, 'elderberry')).toEqual(['epsilon elderberry']);
-  expect(await ids(second, ds, 'grape')).toEqual(['eta grape']);
+  expect(await titlesFound(second, ds, 'elderberry')).toEqual(['epsilon elderberry']);
+  expect(await titlesFound(second, ds, 'grape')).toEqual(['eta grape']);
   expect(second.held(ds)!.size).toBe(4);
+});
+
+it('a log trimmed past the index position makes the index rebuild, and the rebuilt one has every change', async () => {
+  const ds = (await api.request('POST', '/datasource/', { name: 'trimmed' })).body._id as string;
+  const ids: string[] = [];
+  for (const t of ['iota kiwi', 'kappa lemon']) ids.push((await api.request('POST', `/datasource/${ds}/_doc`, { title: t, content: t })).body._id as string);
+  const engine = engineOf();
+  expect(await titlesFound(engine, ds, 'kiwi')).toEqual(['iota kiwi']);
+  const built = engine.held(ds);
+
+  // Changes written through a log that keeps only 3 entries: the first two are trimmed before the index reads them.
+  const { redis, config, mongo } = api.server.deps;
+  const small = new DocChanges(redis, config.redis.prefix, 3);
+  await mongo.models.Document.updateOne({ _id: ids[0] }, { $set: { title: 'iota mango' } });
+  await small.record(ds, [ids[0]!]);
+  for (const other of ['x1', 'x2', 'x3', 'x4']) await small.record(ds, [other]);
+  const state = await small.state(ds);
+  expect(state.seq - state.floor).toBe(3);
+  expect(await small.changedBetween(ds, state.floor, state.seq)).toEqual(['x2', 'x3', 'x4']);
+
+  expect(await titlesFound(engine, ds, 'mango')).toEqual(['iota mango']);
+  expect(engine.held(ds)).not.toBe(built);
 });
