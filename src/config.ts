@@ -38,6 +38,7 @@ const Env = z.object({
   COCO_MCP_IDLE_MS: z.coerce.number().int().positive().default(10 * 60_000),
   COCO_MCP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(32),
   COCO_RETRIEVAL_MAX_DOCS: z.coerce.number().int().min(1).default(200_000),
+  COCO_RETRIEVAL_SNAPSHOTS: z.enum(['true', 'false']).default('false'),
   COCO_WORKER_CACHED_SESSIONS: z.coerce.number().int().min(0).default(1000),
   COCO_WORKER_STEPS: z.coerce.number().int().min(1).default(100),
   COCO_WORKER_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
@@ -109,8 +110,12 @@ export interface Config {
    * replayed from history on their next turn), steps (activities) and workflow tasks running at once.
    */
   worker: { cachedSessions: number; steps: number; workflowTasks: number };
-  /** maxDocs: documents one worker holds in its retrieval indexes; snapshotDir: where built indexes are kept. */
-  retrieval: { maxDocs: number; snapshotDir: string };
+  /**
+   * maxDocs: documents one worker holds in its retrieval indexes; snapshotDir: where built indexes are
+   * kept, when snapshots are on (off by default: writing one blocks the worker's event loop, ~9 s at
+   * 100,000 documents, which stalls every reply that worker streams meanwhile).
+   */
+  retrieval: { maxDocs: number; snapshotDir?: string };
   temporal: {
     address: string;
     embedded: boolean;
@@ -179,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       mcp: { connectTimeoutMs: e.COCO_MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.COCO_MCP_CALL_TIMEOUT_MS, idleMs: e.COCO_MCP_IDLE_MS, maxConnections: e.COCO_MCP_MAX_CONNECTIONS },
       maxResultChars: 8000,
     },
-    retrieval: { maxDocs: e.COCO_RETRIEVAL_MAX_DOCS, snapshotDir: path.join(dataDir, 'retrieval') },
+    retrieval: { maxDocs: e.COCO_RETRIEVAL_MAX_DOCS, ...(e.COCO_RETRIEVAL_SNAPSHOTS === 'true' && { snapshotDir: path.join(dataDir, 'retrieval') }) },
     worker: { cachedSessions: e.COCO_WORKER_CACHED_SESSIONS, steps: e.COCO_WORKER_STEPS, workflowTasks: e.COCO_WORKER_WORKFLOW_TASKS },
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.COCO_TEMPORAL_PORT}`,
