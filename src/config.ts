@@ -112,8 +112,8 @@ export interface Config {
   worker: { cachedSessions: number; steps: number; workflowTasks: number };
   /**
    * maxDocs: documents one worker holds in its retrieval indexes; snapshotDir: where built indexes are
-   * kept, when snapshots are on (off by default: writing one blocks the worker's event loop, ~9 s at
-   * 100,000 documents, which stalls every reply that worker streams meanwhile).
+   * kept, when snapshots are on (off by default: writing one blocked the worker's event loop for up to
+   * 15 s at 100,000 documents, which stalls every reply that worker streams meanwhile).
    */
   retrieval: { maxDocs: number; snapshotDir?: string };
   temporal: {
