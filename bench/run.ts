@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { stackOptionsFor } from '../scripts/lib/embedded';
+import { scratchDataDir } from '../scripts/lib/postgres';
 import { type Stack, startStack } from '../scripts/lib/stack';
 import { type ChatEnv, startChatEnv } from '../test/helpers/chat-env';
 import { type Baseline, startBaseline } from './baseline';
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const unknown = only.filter((n) => !(n in BENCHES));
   if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
-  const dataDir = path.join(root, '.data', `bench-${process.pid}`);
+  const dataDir = scratchDataDir(path.join(root, '.data', `bench-${process.pid}`));
   const stackEnv: Record<string, string> = {
     COCO_DATA_DIR: dataDir,
     COCO_FERRETDB_PORT: process.env.COCO_TEST_FERRETDB_PORT ?? '37517',

@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config';
 import { LIST_PAGE } from '../src/domain/sessions/listing';
 import { newId } from '../src/shared/ids';
 import { stackOptionsFor } from '../scripts/lib/embedded';
+import { scratchDataDir } from '../scripts/lib/postgres';
 import { startStack, type Stack } from '../scripts/lib/stack';
 import { type ChatEnv, postStream, readNdjson, startChatEnv } from '../test/helpers/chat-env';
 import { tokensOf } from '../test/helpers/fake-llm';
@@ -87,7 +88,7 @@ async function seed(env: ChatEnv): Promise<void> {
 }
 
 async function main() {
-  const dataDir = path.join(root, '.data', `bench-store-${process.pid}`);
+  const dataDir = scratchDataDir(path.join(root, '.data', `bench-store-${process.pid}`));
   const stackEnv = { COCO_DATA_DIR: dataDir, COCO_FERRETDB_PORT: '27717', COCO_TEMPORAL_PORT: '17733', COCO_REDIS_PORT: '16779', COCO_POSTGRES_PORT: '15790', COCO_STORE: store };
   const config = loadConfig({ ...process.env, ...stackEnv });
   let stack: Stack | undefined;

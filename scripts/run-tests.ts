@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { stackOptionsFor } from './lib/embedded';
+import { scratchDataDir } from './lib/postgres';
 import { startStack } from './lib/stack';
 
 const root = path.resolve(__dirname, '..');
@@ -15,7 +16,7 @@ const log = (line: string) => process.stdout.write(`[test-stack] ${line}\n`);
 async function main(): Promise<number> {
   const started = Date.now();
   // One directory per run, so parallel runs (on other ports) do not share files.
-  const dataDir = path.join(root, '.data', `test-${process.pid}`);
+  const dataDir = scratchDataDir(path.join(root, '.data', `test-${process.pid}`));
   const testEnv: NodeJS.ProcessEnv = {
     ...process.env,
     COCO_DATA_DIR: dataDir,
