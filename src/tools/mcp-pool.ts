@@ -51,6 +51,11 @@ export class McpPool {
     this.sweeper.unref();
   }
 
+  /** Connections open or opening. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   async listTools(server: McpServerConfig): Promise<McpTool[]> {
     const entry = this.entry(server);
     if (entry.tools) return entry.tools;
