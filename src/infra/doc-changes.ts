@@ -17,13 +17,13 @@ export function docChangeKeys(prefix: string, datasourceId: string) {
 }
 
 const RECORD = `
-local seq = redis.call('INCR', KEYS[2])
-for i = 1, #ARGV - 1 do redis.call('ZADD', KEYS[3], seq, ARGV[i]) end
-local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[#ARGV])
+local seq = redis.call('INCR', KEYS[1])
+for i = 1, #ARGV - 1 do redis.call('ZADD', KEYS[2], seq, ARGV[i]) end
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[#ARGV])
 if over > 0 then
-  local gone = redis.call('ZRANGE', KEYS[3], over - 1, over - 1, 'WITHSCORES')
-  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, over - 1)
-  redis.call('SET', KEYS[4], gone[2])
+  local gone = redis.call('ZRANGE', KEYS[2], over - 1, over - 1, 'WITHSCORES')
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+  redis.call('SET', KEYS[3], gone[2])
 end
 return seq`;
 
@@ -46,7 +46,7 @@ export class DocChanges {
   async record(datasourceId: string, docIds: string[]): Promise<void> {
     if (docIds.length === 0) return;
     const k = docChangeKeys(this.prefix, datasourceId);
-    await this.redis.eval(RECORD, { keys: [k.epoch, k.seq, k.log, k.floor], arguments: [...docIds, String(this.maxLog)] });
+    await this.redis.eval(RECORD, { keys: [k.seq, k.log, k.floor], arguments: [...docIds, String(this.maxLog)] });
   }
 
   /** The datasource changed as a whole (or lost its documents at once): every index of it rebuilds. */
@@ -54,11 +54,10 @@ export class DocChanges {
     await this.redis.set(docChangeKeys(this.prefix, datasourceId).epoch, freshEpoch());
   }
 
-  /** Where the log stands; a missing epoch (never set, or lost with Redis) is set here. */
+  /** Where the log stands; a missing epoch (never set, or lost with Redis) is set here. One round trip: every search asks. */
   async state(datasourceId: string): Promise<ChangeState> {
     const k = docChangeKeys(this.prefix, datasourceId);
-    await this.redis.set(k.epoch, freshEpoch(), { NX: true });
-    const [epoch, seq, floor] = await this.redis.mGet([k.epoch, k.seq, k.floor]);
+    const [, [epoch, seq, floor]] = (await this.redis.multi().set(k.epoch, freshEpoch(), { NX: true }).mGet([k.epoch, k.seq, k.floor]).exec()) as [unknown, Array<string | null>];
     return { epoch: epoch ?? '', seq: Number(seq ?? 0), floor: Number(floor ?? 0) };
   }
 

@@ -2,6 +2,7 @@
 // by id for the answer's references, and the stream of a datasource's documents the retrieval index reads.
 // Every change tells the datasources involved (`touch`, with the document's id): workers update their index.
 import type { Models } from '../../models';
+import { forEachAtOnce } from '../../shared/concurrency';
 import { InvalidInput } from '../errors';
 import { RecordStore, Stored } from '../record';
 import { DocForReference, DOCUMENT_SEARCH_FIELDS, documentToStored, documentView } from './records';
@@ -60,14 +61,10 @@ export class Documents {
   async someOf<T extends { source?: { id?: string } }>(datasourceId: string, ids: string[], fields: string[]): Promise<T[]> {
     const projection = Object.fromEntries(fields.map((f) => [f, 1]));
     const found: T[] = [];
-    const queue = [...ids];
-    const lookup = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        const doc = (await this.models.Document.collection.findOne({ _id: id as never }, { projection })) as T | null;
-        if (doc && doc.source?.id === datasourceId) found.push(doc);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, ids.length) }, lookup));
+    await forEachAtOnce(ids, LOOKUPS_AT_ONCE, async (id) => {
+      const doc = (await this.models.Document.collection.findOne({ _id: id as never }, { projection })) as T | null;
+      if (doc && doc.source?.id === datasourceId) found.push(doc);
+    });
     return found;
   }
 

@@ -7,6 +7,7 @@
 import { withRedisLock } from '../../infra/redis-lock';
 import type { Redis } from '../../infra/redis';
 import type { Models } from '../../models';
+import { forEachAtOnce } from '../../shared/concurrency';
 import type { Stored } from '../record';
 
 export const LIST_PAGE = 50;
@@ -63,17 +64,19 @@ export class SessionListing {
     if (await this.models.SessionOwner.exists({ _id: ALL_NUMBERED })) return 0;
     const older = (await this.models.Session.find({ list_key: { $exists: false } }).select({ owner_id: 1, visible: 1, created: 1 }).lean()) as Stored[];
     const owners = new Map<string, Stored[]>();
-    for (const s of older) owners.set(s.owner_id, [...(owners.get(s.owner_id) ?? []), s]);
+    for (const s of older) {
+      const list = owners.get(s.owner_id);
+      if (list) list.push(s);
+      else owners.set(s.owner_id, [s]);
+    }
     for (const [owner, sessions] of owners) {
       sessions.sort((a, b) => -byCreatedDesc(a, b));
       const first = await this.reserve(owner, sessions.length, sessions.filter((s) => s.visible !== false).length);
       // One update at a time, a few at once: FerretDB runs a many-statement update (bulkWrite) far slower.
-      const keyOf = new Map(sessions.map((s, i) => [s._id, pageKey(owner, first + i)]));
-      const queue = [...keyOf.keys()];
-      const worker = async () => {
-        for (let id = queue.shift(); id; id = queue.shift()) await this.models.Session.updateOne({ _id: id }, { $set: { list_key: keyOf.get(id) } });
-      };
-      await Promise.all(Array.from({ length: NUMBERING_PARALLEL }, worker));
+      const numbered = sessions.map((s, i) => ({ id: s._id, key: pageKey(owner, first + i) }));
+      await forEachAtOnce(numbered, NUMBERING_PARALLEL, async ({ id, key }) => {
+        await this.models.Session.updateOne({ _id: id }, { $set: { list_key: key } });
+      });
     }
     await this.models.SessionOwner.updateOne({ _id: ALL_NUMBERED }, { $set: { numbered: older.length } }, { upsert: true });
     return older.length;
