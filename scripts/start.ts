@@ -59,9 +59,9 @@ async function main() {
     const oldStore = sqliteStoreToMigrate(config);
     if (oldStore) await migrateSqliteStore(config, oldStore, log);
 
-    // Bootstrap here, before the API starts, so this banner can show a newly created admin token.
+    // Bootstrap here, before the API starts, so this banner can show a newly created admin token and password.
     const mongo = await connectMongo(config.mongo.uri);
-    const { createdAdminToken } = await bootstrap(mongo.models, config, createLogger('warn', 'start'));
+    const { createdAdminToken, createdAdminPassword } = await bootstrap(mongo.models, config, createLogger('warn', 'start'));
     await mongo.close();
     // Stopped meanwhile (Ctrl-C during bootstrap): children started now would outlive this process.
     if (stopping) return;
@@ -85,6 +85,11 @@ async function main() {
         : config.adminToken
           ? '  Admin token  the value of COCO_ADMIN_TOKEN'
           : '  Admin token  printed at the first start (create more with POST /auth/request_access_token)',
+      createdAdminPassword
+        ? `  Admin login  user "admin", password ${createdAdminPassword}   (shown once: it is stored hashed)`
+        : config.adminPassword
+          ? '  Admin login  user "admin", password COCO_ADMIN_PASSWORD (as set at its first start)'
+          : '  Admin login  user "admin", password printed at the first start (sign in at the API URL)',
       config.llm ? `  Model        ${config.llm.model} at ${config.llm.baseUrl}` : '  Model        none configured (set COCO_LLM_BASE_URL and COCO_LLM_MODEL before the first start)',
       '',
       'Press Ctrl-C to stop.',

@@ -17,6 +17,7 @@ const Env = z.object({
   COCO_DATA_DIR: z.string().default('.data'),
   COCO_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   COCO_ADMIN_TOKEN: optionalString,
+  COCO_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'COCO_ADMIN_PASSWORD must have at least 8 characters'),
   COCO_LLM_BASE_URL: optionalString,
   COCO_LLM_API_KEY: optionalString,
   COCO_LLM_MODEL: optionalString,
@@ -37,6 +38,7 @@ const Env = z.object({
   COCO_MCP_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   COCO_MCP_IDLE_MS: z.coerce.number().int().positive().default(10 * 60_000),
   COCO_MCP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(32),
+  COCO_MCP_STDIO_COMMANDS: z.string().default('npx,uvx,node'),
   COCO_RETRIEVAL_MAX_DOCS: z.coerce.number().int().min(1).default(200_000),
   COCO_RETRIEVAL_SNAPSHOTS: z.enum(['true', 'false']).default('false'),
   COCO_WORKER_CACHED_SESSIONS: z.coerce.number().int().min(0).default(1000),
@@ -67,7 +69,8 @@ export interface ToolsConfig {
   duckduckgoUrl: string;
   scraper: { allowPrivate: boolean; maxBytes: number; timeoutMs: number };
   /** maxConnections: open MCP connections per worker; the least recently used idle one closes first. */
-  mcp: { connectTimeoutMs: number; callTimeoutMs: number; idleMs: number; maxConnections: number };
+  /** stdioCommands: the commands a stdio MCP server may run (COCO_MCP_STDIO_COMMANDS); empty = stdio off. */
+  mcp: { connectTimeoutMs: number; callTimeoutMs: number; idleMs: number; maxConnections: number; stdioCommands: string[] };
   /** Tool results are cut to this many characters before they reach the model. */
   maxResultChars: number;
 }
@@ -81,6 +84,8 @@ export interface Config {
   dataDir: string;
   bodyLimitBytes: number;
   adminToken?: string;
+  /** The admin user's password when the first start creates it (else a random one is printed once). */
+  adminPassword?: string;
   llm?: { baseUrl: string; apiKey?: string; model: string };
   /**
    * embedded: the stack runs FerretDB on `ferretPort`, on its own PostgreSQL (`store` postgresql, on
@@ -155,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir,
     bodyLimitBytes: e.COCO_BODY_LIMIT_BYTES,
     adminToken: e.COCO_ADMIN_TOKEN,
+    adminPassword: e.COCO_ADMIN_PASSWORD,
     llm,
     mongo: {
       uri: e.MONGODB_URI ?? `mongodb://127.0.0.1:${e.COCO_FERRETDB_PORT}/coco`,
@@ -181,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       wikipediaUrl: e.COCO_TOOLS_WIKIPEDIA_URL,
       duckduckgoUrl: e.COCO_TOOLS_DUCKDUCKGO_URL,
       scraper: { allowPrivate: e.COCO_SCRAPER_ALLOW_PRIVATE === 'true', maxBytes: e.COCO_SCRAPER_MAX_BYTES, timeoutMs: e.COCO_SCRAPER_TIMEOUT_MS },
-      mcp: { connectTimeoutMs: e.COCO_MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.COCO_MCP_CALL_TIMEOUT_MS, idleMs: e.COCO_MCP_IDLE_MS, maxConnections: e.COCO_MCP_MAX_CONNECTIONS },
+      mcp: { connectTimeoutMs: e.COCO_MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.COCO_MCP_CALL_TIMEOUT_MS, idleMs: e.COCO_MCP_IDLE_MS, maxConnections: e.COCO_MCP_MAX_CONNECTIONS, stdioCommands: e.COCO_MCP_STDIO_COMMANDS.split(',').map((c) => c.trim()).filter(Boolean) },
       maxResultChars: 8000,
     },
     retrieval: { maxDocs: e.COCO_RETRIEVAL_MAX_DOCS, ...(e.COCO_RETRIEVAL_SNAPSHOTS === 'true' && { snapshotDir: path.join(dataDir, 'retrieval') }) },

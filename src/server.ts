@@ -13,12 +13,14 @@ import { connectTemporal } from './infra/temporal';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
 import { attachWebSocket } from './api/ws/websocket';
+import { followCredentialChanges } from './api/credential-changes';
 
 export interface ApiServer {
   deps: AppDeps;
   apiPort: number;
   wsPort: number;
   createdAdminToken?: string;
+  createdAdminPassword?: string;
   close(): Promise<void>;
 }
 
@@ -37,14 +39,15 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel);
   const hub = await RedisHub.open(redis);
-  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix });
+  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands });
   const deps: AppDeps = { config, logger, mongo, redis, temporal, hub, domain };
-  const { createdAdminToken } = await bootstrap(mongo.models, config, logger);
+  const { createdAdminToken, createdAdminPassword } = await bootstrap(mongo.models, config, logger);
 
   const chat = createChat(deps, busKeys(config.redis.prefix));
   const app = createApp(deps, chat);
   const servers = [http.createServer(app.callback()), http.createServer(app.callback())];
-  const closeSockets = attachWebSocket(app, servers, { tokens: domain.tokens, stream: chat.stream, logger, pingIntervalMs: config.wsPingMs });
+  const sockets = attachWebSocket(app, servers, { credentials: domain.credentials, stream: chat.stream, logger, pingIntervalMs: config.wsPingMs });
+  const stopFollowing = await followCredentialChanges(hub, redis, domain.credentials, sockets);
   const apiPort = await listen(servers[0]!, config.apiPort, config.host);
   const wsPort = await listen(servers[1]!, config.wsPort, config.host);
   logger.info({ api: apiPort, ws: wsPort }, 'API listening');
@@ -54,8 +57,10 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
     apiPort,
     wsPort,
     createdAdminToken,
+    createdAdminPassword,
     async close() {
-      await closeSockets();
+      await stopFollowing().catch(() => undefined);
+      await sockets.close();
       // Open replies (NDJSON streams) would hold close() forever: end every connection.
       await Promise.all(
         servers.map(
@@ -75,10 +80,10 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'api');
   const server = await startApiServer(config, logger);
-  if (server.createdAdminToken) {
-    // Printed once, to the terminal only: it is stored hashed and cannot be shown again.
-    process.stdout.write(`\nAdmin API token (shown once, keep it): ${server.createdAdminToken}\n\n`);
-  }
+  // Printed once, to the terminal only: both are stored hashed and cannot be shown again.
+  if (server.createdAdminToken) process.stdout.write(`\nAdmin API token (shown once, keep it): ${server.createdAdminToken}\n`);
+  if (server.createdAdminPassword) process.stdout.write(`Admin password for user "admin" (shown once, keep it): ${server.createdAdminPassword}\n`);
+  if (server.createdAdminToken || server.createdAdminPassword) process.stdout.write('\n');
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -3,13 +3,14 @@ import Koa, { Next } from 'koa';
 import type { Chat } from './chat';
 import type { AppContext, AppContextExt, AppDeps, AppState } from './context';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
-import { auth } from './middleware/auth';
+import { authenticate, publicRouteMatcher } from './middleware/access';
 import { jsonBody } from './middleware/body';
 import { cors } from './middleware/cors';
 import { errorEnvelope } from './middleware/errors';
 import { requestLog } from './middleware/request-log';
 import { isUiPath, staticUi } from './middleware/static';
 import { assistantRouter } from './routes/assistant/router';
+import { accountRouter } from './routes/account/router';
 import { authRouter } from './routes/auth/router';
 import { chatRouter } from './routes/chat/router';
 import { datasourceRouter } from './routes/datasource/router';
@@ -17,10 +18,7 @@ import { documentRouter } from './routes/document/router';
 import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
 import { systemRouter } from './routes/system/router';
-
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /provider/_info']);
-/** The admin UI's files (GET /, /assets/*, the favicon) are public: the UI signs in with a token itself. */
-const isPublic = (ctx: AppContext) => PUBLIC_ROUTES.has(`${ctx.method} ${ctx.path}`) || isUiPath(ctx.method, ctx.path);
+import { userRouter } from './routes/user/router';
 
 /** Runs after the routers: nothing answered → 404 envelope; a known path with another method → 405. */
 function unmatchedRoutes() {
@@ -32,22 +30,14 @@ function unmatchedRoutes() {
   };
 }
 
-export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextExt> {
-  const app = new Koa<AppState, AppContextExt>();
-  app.proxy = false;
+/** Every router of the API; each route's first middleware declares who may call it (middleware/access.ts). */
+export function apiRouters(deps: AppDeps, chat: Chat) {
   const { domain } = deps;
-
-  app.use(requestLog(deps.logger));
-  app.use(errorEnvelope());
-  app.use(cors());
-  app.use(staticUi());
-  app.use(auth(domain.tokens, isPublic));
-  app.use(jsonBody(deps.config.bodyLimitBytes));
-  app.use(unmatchedRoutes());
-
-  const routers = [
+  return [
     systemRouter(deps),
+    accountRouter(domain.accounts),
     authRouter(domain.tokens),
+    userRouter(domain.users),
     assistantRouter(domain.assistants),
     modelProviderRouter(domain.providers),
     datasourceRouter(domain.datasources),
@@ -55,6 +45,23 @@ export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextEx
     mcpServerRouter(domain.mcpServers),
     chatRouter(chat),
   ];
+}
+
+export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextExt> {
+  const app = new Koa<AppState, AppContextExt>();
+  app.proxy = false;
+  const routers = apiRouters(deps, chat);
+  const publicRoute = publicRouteMatcher(routers);
+  // The admin UI's files (GET /, /assets/*, the favicon) are public: the UI signs in itself.
+  const isPublic = (ctx: AppContext) => isUiPath(ctx.method, ctx.path) || publicRoute(ctx.method, ctx.path);
+
+  app.use(requestLog(deps.logger));
+  app.use(errorEnvelope());
+  app.use(cors());
+  app.use(staticUi());
+  app.use(authenticate(deps.domain.credentials, isPublic));
+  app.use(jsonBody(deps.config.bodyLimitBytes));
+  app.use(unmatchedRoutes());
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: false }));
 
   // Errors that escape the envelope (they should not) are logged, never printed with request data.

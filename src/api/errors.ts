@@ -27,6 +27,28 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+/** The caller is signed in but its roles do not grant what the route needs. */
+export class PermissionDeniedError extends HttpError {
+  constructor(permission: string) {
+    super(403, `permission [${permission}] not allowed`);
+  }
+}
+
+/** A WEBSOCKET-SESSION-ID that is not connected, or is another user's socket (the same answer for both). */
+export class SocketNotFoundError extends HttpError {
+  constructor(wsId: string) {
+    super(404, `websocket session [${wsId}] is not connected`);
+  }
+}
+
+/** Too many attempts (failed logins): try again after Retry-After seconds. */
+export class TooManyRequestsError extends HttpError {
+  constructor(reason: string, retryAfterSec: number) {
+    super(429, reason);
+    this.headers = { 'Retry-After': String(retryAfterSec) };
+  }
+}
+
 export class PayloadTooLargeError extends HttpError {
   constructor(limitBytes: number) {
     super(413, `request body is larger than the limit of ${limitBytes} bytes`);

@@ -1,5 +1,7 @@
-// First-start work, idempotent on every start: built-in records and the admin token.
+// First-start work, idempotent on every start: built-in records, the admin user and the admin token.
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
+import { hashPassword } from './accounts/passwords';
 import type { Logger } from '../infra/logger';
 import type { Models } from '../models';
 import { AI_OVERVIEW_ROLE_PROMPT } from '../shared/prompts';
@@ -7,7 +9,7 @@ import { assistantToStored } from './assistants/records';
 import { AssistantInput } from './assistants/schema';
 import { isDuplicateKey } from './record';
 import { SessionListing } from './sessions/listing';
-import { generateToken, hashToken, storeToken } from './tokens';
+import { generateToken, hashToken, storeToken } from './auth/tokens';
 import { ADMIN_USER } from './users';
 
 export const BUILTIN_PROVIDER_ID = 'coco';
@@ -15,6 +17,13 @@ export const BUILTIN_PROVIDER_ID = 'coco';
 export interface BootstrapResult {
   /** Set only when this start created a random admin token: it is shown once and never again. */
   createdAdminToken?: string;
+  /** Set only when this start created the admin user with a random password (no COCO_ADMIN_PASSWORD). */
+  createdAdminPassword?: string;
+}
+
+/** A random password that is easy to copy: 24 URL-safe characters. */
+function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
 }
 
 async function insertOnce(fn: () => Promise<unknown>): Promise<boolean> {
@@ -85,11 +94,17 @@ export async function bootstrap(models: Models, config: Readonly<Config>, log: L
   if (numbered > 0) log.info({ sessions: numbered }, 'numbered the sessions stored before listings were paged');
 
   const result: BootstrapResult = {};
+  const password = config.adminPassword ?? generatePassword();
+  const admin = { _id: ADMIN_USER.id, username: ADMIN_USER.username, name: 'Administrator', roles: ADMIN_USER.roles };
+  if (!(await models.User.exists({ _id: ADMIN_USER.id })) && (await insertOnce(async () => models.User.create({ ...admin, password_hash: await hashPassword(password) })))) {
+    log.info('created the admin user');
+    if (!config.adminPassword) result.createdAdminPassword = password;
+  }
   if (config.adminToken) {
     // A provisioned token: registered if new, so automation can rely on it from the first start.
     const known = await models.ApiToken.exists({ hash: hashToken(config.adminToken) });
     if (!known) await insertOnce(() => storeToken(models, config.adminToken!, ADMIN_USER, 'admin (COCO_ADMIN_TOKEN)'));
-  } else if (!(await models.ApiToken.exists({ user_id: ADMIN_USER.id }))) {
+  } else if (!(await models.ApiToken.exists({ user_id: ADMIN_USER.id, kind: { $ne: 'login' } }))) {
     const token = generateToken();
     if (await insertOnce(() => storeToken(models, token, ADMIN_USER, 'admin (first start)'))) result.createdAdminToken = token;
   }

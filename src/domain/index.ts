@@ -11,30 +11,43 @@ import { McpServers } from './mcp-servers/mcp-servers';
 import { Providers } from './providers/providers';
 import { Messages } from './sessions/messages';
 import { Sessions } from './sessions/sessions';
-import { Tokens } from './tokens';
+import { Accounts } from './accounts/accounts';
+import { Users } from './accounts/users';
+import { Credentials } from './auth/credentials';
+import { LoginThrottle } from './auth/login-throttle';
+import { Tokens } from './auth/tokens';
 
 export interface DomainDeps {
   models: Models;
   redis: Redis;
   /** The Redis key prefix of this deployment (config.redis.prefix). */
   redisPrefix: string;
+  /** The commands a stdio MCP server may run (config.mcp.stdioCommands); absent: the default list. */
+  stdioCommands?: string[];
 }
 
-export function createDomain({ models, redis, redisPrefix }: DomainDeps) {
+export const DEFAULT_STDIO_COMMANDS = ['npx', 'uvx', 'node'];
+
+export function createDomain({ models, redis, redisPrefix, stdioCommands = DEFAULT_STDIO_COMMANDS }: DomainDeps) {
   const versions = versionKeys(redisPrefix);
   // Documents tell their datasource when they change; the datasources own the change log.
   const documents = new Documents(models, (id: string, docId: string): Promise<void> => datasources.touch(id, docId));
   const datasources = new Datasources(models, redis, redisPrefix, documents);
   const messages = new Messages(models);
+  const credentials = new Credentials(models, redis, `${redisPrefix}auth:changes`);
+  const users = new Users(models, credentials);
   return {
+    credentials,
+    users,
+    accounts: new Accounts(models, users, credentials, new LoginThrottle(redis, redisPrefix)),
     assistants: new Assistants(models, redis, versions),
     providers: new Providers(models, redis, versions),
     datasources,
     documents,
-    mcpServers: new McpServers(models),
+    mcpServers: new McpServers(models, stdioCommands),
     messages,
     sessions: new Sessions(models, redis, versions, messages, redisPrefix),
-    tokens: new Tokens(models),
+    tokens: new Tokens(models, credentials),
   };
 }
 

@@ -6,7 +6,7 @@ import type { AnyModel } from '../models';
 import { runSearch, SearchRequest, type EsResponse } from '../search/execute';
 import type { SearchFields } from '../search/fields';
 import { newId } from '../shared/ids';
-import { Forbidden, NotFound } from './errors';
+import { Forbidden, InvalidInput, NotFound } from './errors';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- stored documents are plain lean objects */
 export type Stored = Record<string, any> & { _id: string; created: Date; updated: Date };
@@ -26,6 +26,8 @@ export interface RecordSpec<Input> {
   beforeReplace?(existing: Stored, next: Record<string, unknown>): void | Promise<void>;
   beforeDelete?(existing: Stored): void | Promise<void>;
   afterDelete?(existing: Stored): void | Promise<void>;
+  /** The reason when a write breaks a unique index (e.g. a taken username); absent: such errors pass through. */
+  duplicateReason?(fields: Record<string, unknown>): string;
   /** After any write: the stored object before (absent on create) and the fields after (absent on delete). */
   afterChange?(before: Stored | undefined, after: Record<string, unknown> | undefined): void | Promise<void>;
 }
@@ -45,7 +47,7 @@ export class RecordStore<Input> {
 
   async insert(input: Input, id: string = newId()): Promise<Stored> {
     const fields = await this.spec.toStored(input);
-    const created = await this.spec.model.create({ ...fields, _id: id });
+    const created = await this.unique(fields, () => this.spec.model.create({ ...fields, _id: id }));
     const stored = created.toObject() as Stored;
     await this.spec.afterChange?.(undefined, stored);
     return stored;
@@ -58,7 +60,7 @@ export class RecordStore<Input> {
     const doc = new this.spec.model({ ...fields, _id: existing._id });
     await doc.validate();
     const replacement = { ...doc.toObject(), created: existing.created, updated: new Date() };
-    await this.spec.model.replaceOne({ _id: existing._id }, replacement, { timestamps: false });
+    await this.unique(fields, () => this.spec.model.replaceOne({ _id: existing._id }, replacement, { timestamps: false }));
     await this.spec.afterChange?.(existing, replacement);
   }
 
@@ -71,6 +73,15 @@ export class RecordStore<Input> {
 
   view(doc: Stored): Stored {
     return this.spec.view(doc);
+  }
+
+  private async unique<T>(fields: Record<string, unknown>, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (this.spec.duplicateReason && isDuplicateKey(err)) throw new InvalidInput(this.spec.duplicateReason(fields));
+      throw err;
+    }
   }
 
   /** ES-shaped search; hits show what `hitView` (or `view`) allows. */

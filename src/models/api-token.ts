@@ -1,9 +1,12 @@
 import { baseSchema } from './base';
 
 // Only a SHA-256 of the token is stored: tokens are 256-bit random values, so a slow hash adds nothing.
+// A credential is an API token (`kind: 'api'`) or a login (`kind: 'login'`, a signed JWT whose `jti` is this
+// record's id: logging out deletes the record, and the JWT stops working).
 export const apiTokenSchema = baseSchema(
   {
     name: { type: String, default: '' },
+    kind: { type: String, default: 'api' },
     hash: { type: String, required: true, unique: true },
     hint: { type: String, default: '' },
     user_id: { type: String, required: true },

@@ -6,7 +6,9 @@ import { datasourceSchema } from './datasource';
 import { documentSchema } from './document';
 import { mcpServerSchema } from './mcp-server';
 import { modelProviderSchema } from './model-provider';
+import { serverSettingSchema } from './server-setting';
 import { sessionOwnerSchema, sessionSchema } from './session';
+import { userSchema } from './user';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- documents are read lean and shaped by presenters */
 export interface Models {
@@ -19,6 +21,8 @@ export interface Models {
   Session: Model<any, any, any, any, any, any>;
   SessionOwner: Model<any, any, any, any, any, any>;
   ChatMessage: Model<any, any, any, any, any, any>;
+  User: Model<any, any, any, any, any, any>;
+  ServerSetting: Model<any, any, any, any, any, any>;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -35,5 +39,7 @@ export function bindModels(conn: Connection): Models {
     Session: conn.model('Session', sessionSchema),
     SessionOwner: conn.model('SessionOwner', sessionOwnerSchema),
     ChatMessage: conn.model('ChatMessage', chatMessageSchema),
+    User: conn.model('User', userSchema),
+    ServerSetting: conn.model('ServerSetting', serverSettingSchema),
   };
 }

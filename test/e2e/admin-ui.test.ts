@@ -84,10 +84,12 @@ describe('serving the UI', () => {
 });
 
 describe('assistants', () => {
-  test('sign in: a wrong token is refused, the right one opens the list; sign out returns to sign-in', async () => {
+  test('sign in with a token (second tab): a wrong token is refused, the right one opens the list; sign out returns to sign-in', async () => {
     const t = await page();
     t.expectStatuses.add(401);
     await t.page.goto(`${base}/`);
+    await t.page.waitForSelector('[data-testid=password-input]'); // the default
+    await t.page.click('[data-testid=token-tab]');
     await t.page.fill('[data-testid=token-input]', 'not-a-token');
     await t.page.click('[data-testid=sign-in]');
     await t.page.getByText('This token is not valid').waitFor();
@@ -95,7 +97,10 @@ describe('assistants', () => {
     await t.page.click('[data-testid=sign-in]');
     await t.page.waitForSelector('[data-testid=add-assistant]');
     await t.page.click('[data-testid=sign-out]');
-    await t.page.waitForSelector('[data-testid=token-input]');
+    await t.page.waitForSelector('[data-testid=token-input]'); // the tab used last
+    // Sign out POSTs the logout, which revokes only password sign-ins: the API token keeps working.
+    expect(t.requests.filter((r) => r.method === 'POST' && r.path === '/account/logout')).toHaveLength(1);
+    expect((await env.api.request('GET', '/account/profile')).status).toBe(200);
     expect(await t.page.evaluate(() => (globalThis as any).localStorage.getItem('coco.token'))).toBeNull();
 
     // A token that stops working (revoked, expired): the first 401 sends the user back to sign-in.

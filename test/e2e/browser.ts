@@ -63,9 +63,20 @@ export async function screenshot(page: Page, name: string) {
   return file;
 }
 
+/** Signs in with an API token (the sign-in page's second tab) and waits for the assistant list. */
 export async function signIn(t: TestPage, baseUrl: string, token: string) {
   await t.page.goto(`${baseUrl}/`);
+  await t.page.click('[data-testid=token-tab]');
   await t.page.fill('[data-testid=token-input]', token);
   await t.page.click('[data-testid=sign-in]');
   await t.page.waitForSelector('[data-testid=add-assistant]');
+}
+
+/** Signs in with a username and password (the sign-in page's default tab); the caller waits for its page. */
+export async function signInWithPassword(t: TestPage, baseUrl: string, username: string, password: string) {
+  await t.page.goto(`${baseUrl}/`);
+  await t.page.click('[data-testid=password-tab]');
+  await t.page.fill('[data-testid=username-input]', username);
+  await t.page.fill('[data-testid=password-input]', password);
+  await t.page.click('[data-testid=password-sign-in]');
 }

@@ -1,5 +1,6 @@
 // Starts a real API server (real FerretDB, Redis, Temporal) on ephemeral ports, with a known admin token.
 import { randomBytes } from 'node:crypto';
+import { generateToken, storeToken } from '../../src/domain/auth/tokens';
 import { ApiServer, startApiServer } from '../../src/server';
 import { testConfig } from './stack';
 
@@ -50,4 +51,23 @@ export async function startTestApi(label: string, env: Record<string, string | u
       await server.close();
     },
   };
+}
+
+export interface TestUser {
+  id: string;
+  username: string;
+  token: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * A user stored directly (with a fixed id, so tests can seed data it owns) and an API token of its own.
+ * Routes that manage users are tested through the API; this is for tests about something else.
+ */
+export async function seedUser(api: TestApi, id: string, roles: string[] = ['user']): Promise<TestUser> {
+  const { models } = api.server.deps.mongo;
+  await models.User.create({ _id: id, username: id, roles });
+  const token = generateToken();
+  await storeToken(models, token, { id, username: id, roles }, `${id}'s token`);
+  return { id, username: id, token, headers: { 'X-API-TOKEN': token } };
 }

@@ -1,4 +1,4 @@
-import { hashToken } from '../../src/domain/tokens';
+import { hashToken } from '../../src/domain/auth/tokens';
 import { bootstrap, BUILTIN_PROVIDER_ID } from '../../src/domain/bootstrap';
 import { createLogger } from '../../src/infra/logger';
 import { connectMongo, Mongo } from '../../src/infra/mongo';

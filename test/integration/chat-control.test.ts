@@ -2,9 +2,9 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { busKeys } from '../../src/bus/keys';
-import { storeToken } from '../../src/domain/tokens';
 import { startApiServer } from '../../src/server';
 import { workflowIdForSession } from '../../src/shared/chat';
+import { seedUser } from '../helpers/api';
 import { ChatEnv, connectWs, endReason, isTitleRequest, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
 import { lastUserText, tokensOf } from '../helpers/fake-llm';
 
@@ -223,9 +223,7 @@ describe('two API instances', () => {
 describe('sessions', () => {
   it('belong to their user: others get 404 and do not see them in _history', async () => {
     const mine = (await env.api.request('POST', '/chat/_new', {})).body._id;
-    const bobToken = 'bob-token-0123456789abcdef0123456789';
-    await storeToken(env.api.server.deps.mongo.models, bobToken, { id: 'bob', username: 'bob', roles: [] }, 'bob');
-    const asBob = { 'X-API-TOKEN': bobToken };
+    const asBob = (await seedUser(env.api, 'bob')).headers;
     expect((await env.api.anonymous('GET', `/chat/${mine}`, undefined, asBob)).status).toBe(404);
     expect((await env.api.anonymous('POST', `/chat/${mine}/_chat`, { message: 'x' }, asBob)).status).toBe(404);
     expect((await env.api.anonymous('DELETE', `/chat/${mine}`, undefined, asBob)).status).toBe(404);

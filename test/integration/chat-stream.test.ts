@@ -56,7 +56,7 @@ describe('WebSocket transport', () => {
     const missing = await env.api.request('POST', `/chat/${session}/_send`, { message: 'hi' });
     expect(missing.status).toBe(400);
     const unknown = await env.api.request('POST', `/chat/${session}/_send`, { message: 'hi' }, { 'WEBSOCKET-SESSION-ID': 'nope' });
-    expect(unknown.body).toEqual({ status: 400, error: { reason: 'websocket session [nope] is not connected' } });
+    expect(unknown.body).toEqual({ status: 404, error: { reason: 'websocket session [nope] is not connected' } });
     expect((await env.api.request('GET', `/chat/${session}/_history`)).body.hits.total.value).toBe(0);
   });
 

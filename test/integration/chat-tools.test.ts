@@ -38,6 +38,8 @@ beforeAll(async () => {
     COCO_SCRAPER_ALLOW_PRIVATE: 'true',
     COCO_MCP_CONNECT_TIMEOUT_MS: '3000',
     COCO_MCP_CALL_TIMEOUT_MS: '5000',
+    // The test's stdio server runs with this very node binary, by its full path.
+    COCO_MCP_STDIO_COMMANDS: `npx,${process.execPath}`,
   });
   env.llm.fallback = (r) => ({ tokens: tokensOf(`Answer using: ${String(r.body.messages.at(-1).content).includes('Tools Output') ? 'tools' : 'nothing'}`) });
   httpServer = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(HTTP_PORT) }, stdio: 'ignore' });

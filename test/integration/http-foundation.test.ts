@@ -111,7 +111,7 @@ describe('API tokens', () => {
     expect(minted.status).toBe(200);
     expect(minted.body.access_token).toMatch(/^[0-9a-f]{64}$/);
     const token = minted.body.access_token as string;
-    expect((await api.anonymous('GET', '/account/profile', undefined, { 'X-API-TOKEN': token })).body).toEqual({ id: 'admin', username: 'admin', roles: ['admin'] });
+    expect((await api.anonymous('GET', '/account/profile', undefined, { 'X-API-TOKEN': token })).body).toMatchObject({ id: 'admin', username: 'admin', name: 'Administrator', email: '', roles: ['admin'] });
 
     const list = await api.request('GET', '/auth/access_token/_cat');
     expect(list.text).not.toContain(token);

@@ -3,10 +3,9 @@
 // ones gone; sessions stored before numbering existed are numbered once at start, in creation order.
 import { bootstrap } from '../../src/domain/bootstrap';
 import { LIST_PAGE } from '../../src/domain/sessions/listing';
-import { storeToken } from '../../src/domain/tokens';
 import { createLogger } from '../../src/infra/logger';
 import { newId } from '../../src/shared/ids';
-import { startTestApi, TestApi } from '../helpers/api';
+import { seedUser, startTestApi, TestApi } from '../helpers/api';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -17,9 +16,8 @@ afterAll(() => api.close());
 const titles = (res: { body: any }) => res.body.hits.hits.map((h: any) => h._source.title as string);
 
 it('lists newest first across pages, with the total, without hidden or deleted sessions', async () => {
-  const token = `carol-${newId()}${newId()}`;
-  await storeToken(api.server.deps.mongo.models, token, { id: 'carol', username: 'carol', roles: [] }, 'carol');
-  const as = (method: string, path: string, body?: unknown) => api.request(method, path, body, { 'X-API-TOKEN': token });
+  const { headers } = await seedUser(api, 'carol');
+  const as = (method: string, path: string, body?: unknown) => api.request(method, path, body, headers);
   const count = LIST_PAGE * 2 + 10;
   const carol = { id: 'carol', username: 'carol', roles: [] };
   // One through the API; the rest as the API creates them, without its duplicate-send throttle in the way.
@@ -56,9 +54,7 @@ it('numbers the sessions stored before sessions were numbered, once, in the orde
   // Written as an earlier version did: no page key.
   await models.Session.collection.insertMany(older as never[]);
   await bootstrap(models, api.server.deps.config, createLogger('silent', 'test'));
-  const token = `dave-${newId()}${newId()}`;
-  await storeToken(models, token, { id: 'dave', username: 'dave', roles: [] }, 'dave');
-  const res = await api.request('GET', '/chat/_history?size=100', undefined, { 'X-API-TOKEN': token });
+  const res = await api.request('GET', '/chat/_history?size=100', undefined, (await seedUser(api, 'dave')).headers);
   expect(res.body.hits.total.value).toBe(69);
   expect(titles(res)).toEqual(older.filter((s) => s.visible).map((s) => s.title).reverse());
   // A second start finds nothing to number.

@@ -11,7 +11,7 @@ let pool: McpPool;
 afterEach(() => pool?.close());
 
 it('closes the least recently used connection beyond the bound, and reconnects it when used again', async () => {
-  pool = new McpPool({ connectTimeoutMs: 30_000, callTimeoutMs: 30_000, idleMs: 600_000, maxConnections: 2 }, createLogger('silent', 'test'));
+  pool = new McpPool({ connectTimeoutMs: 30_000, callTimeoutMs: 30_000, idleMs: 600_000, maxConnections: 2, stdioCommands: [process.execPath] }, createLogger('silent', 'test'));
   const [a, b, c] = [server('a'), server('b'), server('c')];
   expect((await pool.listTools(a)).map((t) => t.name)).toContain('echo');
   await pool.listTools(b);

@@ -26,7 +26,9 @@ export class ReplyControl {
    * the running one is not touched. Idempotent; fine when nothing runs.
    */
   async cancel(sessionId: string, messageId?: string): Promise<void> {
-    const replyId = messageId ? await this.messages.replyIdFor(messageId) : ((await this.runningReply(sessionId)) ?? undefined);
+    // A message id only ever names a message of this session; a reply still running (not yet saved) is
+    // matched by the session's own workflow, which knows only its own turns.
+    const replyId = messageId ? await this.messages.replyIdFor(sessionId, messageId) : ((await this.runningReply(sessionId)) ?? undefined);
     if (replyId) await requestCancel(this.redis, this.keys, replyId);
     await this.workflows.cancel(sessionId, messageId);
   }

@@ -9,7 +9,7 @@ import type { Messages } from '../../domain/sessions/messages';
 import type { Redis } from '../../infra/redis';
 import type { MessageChunk } from '../../shared/chat';
 import { textAfter } from '../../shared/reply-index';
-import { BadRequestError } from '../errors';
+import { SocketNotFoundError } from '../errors';
 
 function endPayload(saved: Stored): string {
   const end = ((saved.details ?? []) as Array<{ type: string; payload?: unknown }>).find((d) => d.type === 'reply_end');
@@ -77,9 +77,9 @@ export class ReplyStreams {
     return this.savedAfter(replyId, afterSeq);
   }
 
-  /** Tells the socket (on whichever API instance holds it) to relay the reply from `afterSeq`. */
-  async attachToSocket(wsId: string, replyId: string, afterSeq: number): Promise<void> {
-    if (!(await this.redis.exists(this.keys.wsKey(wsId)))) throw new BadRequestError(`websocket session [${wsId}] is not connected`);
+  /** Tells the caller's socket (on whichever API instance holds it) to relay the reply from `afterSeq`. */
+  async attachToSocket(userId: string, wsId: string, replyId: string, afterSeq: number): Promise<void> {
+    if ((await this.redis.get(this.keys.wsKey(wsId))) !== userId) throw new SocketNotFoundError(wsId);
     await attachReply(this.redis, this.keys, wsId, replyId, afterSeq);
   }
 }

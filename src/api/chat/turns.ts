@@ -13,7 +13,7 @@ import type { Logger } from '../../infra/logger';
 import type { Redis } from '../../infra/redis';
 import { parseDuration, SourceRef, Turn, TurnParams } from '../../shared/chat';
 import { newId } from '../../shared/ids';
-import { BadRequestError, HttpError, ServiceUnavailableError } from '../errors';
+import { BadRequestError, HttpError, ServiceUnavailableError, SocketNotFoundError } from '../errors';
 import type { ReplyControl } from './control';
 import type { SessionWorkflows } from './workflows';
 
@@ -62,16 +62,17 @@ export class Turns {
   constructor(private readonly deps: TurnDeps) {}
 
   /** The checks a turn needs before anything is stored: the assistant can answer, the socket is there. */
-  async check(assistantId: string, wsId: string | undefined, wsRequired: boolean): Promise<CheckedAssistant> {
-    const [{ value: assistant, version }, wsKnown] = await Promise.all([
+  async check(user: User, assistantId: string, wsId: string | undefined, wsRequired: boolean): Promise<CheckedAssistant> {
+    const [{ value: assistant, version }, wsOwner] = await Promise.all([
       this.deps.assistants.getVersioned(assistantId),
-      wsId ? this.deps.redis.exists(this.deps.keys.wsKey(wsId)) : Promise.resolve(1),
+      wsId ? this.deps.redis.get(this.deps.keys.wsKey(wsId)) : Promise.resolve(user.id),
     ]);
     if (!assistant) throw new AssistantNotFoundError(assistantId);
     if (assistant.enabled === false) throw new BadRequestError(`assistant [${assistantId}] is not enabled`);
     if (!hasAnsweringModel(assistant)) throw new BadRequestError(`assistant [${assistantId}] has no answering model configured. Please set it up first`);
     if (wsRequired && !wsId) throw new BadRequestError('the WEBSOCKET-SESSION-ID header is required here (or use the streaming endpoints _create / _chat)');
-    if (wsId && !wsKnown) throw new BadRequestError(`websocket session [${wsId}] is not connected`);
+    // Another user's socket is answered exactly like one that does not exist.
+    if (wsId && wsOwner !== user.id) throw new SocketNotFoundError(wsId);
     return { doc: assistant, version };
   }
 

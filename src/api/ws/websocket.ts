@@ -1,22 +1,26 @@
 // The WebSocket transport (coco-api.md §4.1) on /ws, for both listeners: authenticated upgrade, the
 // `CONFIG websocket-session-id: <id>` frame, then `PRIVATE <chunk json>` frames for every reply sent
-// with that id. The id is registered in Redis (its presence), so any API instance can accept `_send` for
-// it; when Redis comes back after a restart, every socket registers again, and one that cannot is closed
-// with 1012 (service restart) so its client reconnects instead of sending into the void.
+// with that id. The id is random and registered in Redis with its user (its presence), so any API
+// instance can accept `_send` for it from that user and nobody else; when Redis comes back after a
+// restart, every socket registers again, and one that cannot is closed with 1012 (service restart) so its
+// client reconnects instead of sending into the void. A socket whose credential is taken away (token
+// deleted, logout, user disabled) is closed with 1008 as soon as the change is announced.
 import type http from 'node:http';
 import type Koa from 'koa';
 import websockify from 'koa-websocket';
 import type WebSocket from 'ws';
 import type { ServerOptions } from 'ws';
 import type { WsAttachNotice } from '../../bus/ws-attach';
-import type { Tokens } from '../../domain/tokens';
+import { randomBytes } from 'node:crypto';
+import type { CredentialChange, Credentials } from '../../domain/auth/credentials';
+import type { User } from '../../domain/users';
 import type { Logger } from '../../infra/logger';
-import { newId } from '../../shared/ids';
 import { relayEnded, relayReply, type StreamDeps } from '../chat/ndjson';
-import { tokenFromHeaders } from '../middleware/auth';
+import { allows } from '../../domain/access';
+import { tokenFromHeaders } from '../middleware/access';
 
 export interface WsDeps {
-  tokens: Tokens;
+  credentials: Credentials;
   stream: StreamDeps;
   logger: Logger;
   pingIntervalMs: number;
@@ -25,6 +29,23 @@ export interface WsDeps {
 const PRESENCE_TTL_SEC = 180;
 /** Close code for "the service restarted: connect again" (RFC 6455 registry). */
 const RECONNECT = 1012;
+/** Close code for "policy violation": the socket's credential no longer works. */
+const REVOKED = 1008;
+
+/** Who opened a socket: set by the upgrade check, read by the socket's setup. */
+const upgrades = new WeakMap<http.IncomingMessage, { user: User; token: string }>();
+
+/** Socket ids are sent with `_send` by the client: random, so nobody can guess another's. */
+const newSocketId = () => randomBytes(15).toString('base64url');
+
+export interface WebSockets {
+  /** Re-checks the sockets a credential change may concern and closes those whose credential is gone. */
+  revalidate(change: CredentialChange): Promise<void>;
+  close(): Promise<void>;
+}
+
+const concerns = (change: CredentialChange, user: User) =>
+  'all' in change || ('userId' in change && change.userId === user.id) || ('credentialId' in change && change.credentialId === user.credentialId);
 
 function tokenOf(req: http.IncomingMessage): string | undefined {
   const header = tokenFromHeaders((name) => String(req.headers[name.toLowerCase()] ?? ''));
@@ -34,17 +55,17 @@ function tokenOf(req: http.IncomingMessage): string | undefined {
   return url.searchParams.get('token') ?? undefined;
 }
 
-/** Adds /ws to the app and attaches it to each HTTP server. Returns a function that closes all sockets. */
-export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], deps: WsDeps): () => Promise<void> {
+/** Adds /ws to the app and attaches it to each HTTP server. */
+export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], deps: WsDeps): WebSockets {
   const wsApp = websockify(app);
   const { redis, hub, keys } = deps.stream;
-  const sockets = new Map<WebSocket, string>(); // → its websocket session id
-  const register = (wsId: string) => redis.set(keys.wsKey(wsId), '1', { EX: PRESENCE_TTL_SEC });
+  const sockets = new Map<WebSocket, { wsId: string; user: User; token: string }>();
+  const register = (wsId: string, user: User) => redis.set(keys.wsKey(wsId), user.id, { EX: PRESENCE_TTL_SEC });
 
   // Every 'ready' after this one is a reconnect: Redis may have restarted and lost the presence keys.
   const reRegister = () => {
-    for (const [socket, wsId] of sockets) {
-      register(wsId).catch((err) => {
+    for (const [socket, { wsId, user }] of sockets) {
+      register(wsId, user).catch((err) => {
         deps.logger.warn({ err: (err as Error).message, ws: wsId }, 'websocket presence lost; asking the client to reconnect');
         socket.close(RECONNECT, 'service restarted: reconnect');
       });
@@ -52,9 +73,17 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
   };
   redis.on('ready', reRegister);
 
+  /** Closes the socket when its credential no longer resolves (deleted, expired, logged out, user disabled). */
+  const recheck = async (socket: WebSocket, token: string) => {
+    const still = await deps.credentials.resolve(token).catch(() => 'unknown' as const);
+    if (!still) socket.close(REVOKED, 'credential revoked');
+  };
+
   wsApp.ws.use(async (ctx) => {
     const socket = ctx.websocket;
-    const wsId = newId();
+    const opener = upgrades.get(ctx.req);
+    if (!opener) return socket.close(REVOKED, 'invalid login');
+    const wsId = newSocketId();
     const follows = new Map<AbortController, string>(); // → the reply it forwards
     // What the socket holds once set up; released on close, also when it closes during the setup.
     const held: { closed: boolean; unlisten?: () => Promise<void>; pinger?: NodeJS.Timeout } = { closed: false };
@@ -91,14 +120,14 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
         .finally(() => follows.delete(abort));
     };
 
-    await register(wsId);
+    await register(wsId, opener.user);
     const stopListening = await hub.listen(keys.wsChannel(wsId), (message) => forward(JSON.parse(message) as WsAttachNotice));
     if (held.closed) {
       void stopListening().catch(() => undefined);
       return void redis.del(keys.wsKey(wsId)).catch(() => undefined);
     }
     held.unlisten = stopListening;
-    sockets.set(socket, wsId);
+    sockets.set(socket, { wsId, ...opener });
     socket.send(`CONFIG websocket-session-id: ${wsId}`);
 
     let alive = true;
@@ -110,6 +139,7 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
       alive = false;
       socket.ping();
       void redis.expire(keys.wsKey(wsId), PRESENCE_TTL_SEC).catch(() => undefined);
+      void recheck(socket, opener.token); // an expired token is not announced: each ping checks it
     }, deps.pingIntervalMs);
     socket.on('message', (data) => {
       const text = data.toString().trim();
@@ -125,16 +155,27 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
       verifyClient: (info, done) => {
         const token = tokenOf(info.req);
         if (!token) return done(false, 401, 'invalid login');
-        deps.tokens.userFor(token).then(
-          (user) => (user ? done(true) : done(false, 401, 'invalid login')),
+        deps.credentials.resolve(token).then(
+          (user) => {
+            if (!user) return done(false, 401, 'invalid login');
+            // The socket streams the caller's replies: a token whose roles do not allow chat may not open one.
+            if (!allows(user.roles, 'chat')) return done(false, 403, 'permission [chat] not allowed');
+            upgrades.set(info.req, { user, token });
+            done(true);
+          },
           () => done(false, 503, 'token check failed'),
         );
       },
     } satisfies ServerOptions);
   }
 
-  return async () => {
-    redis.off('ready', reRegister);
-    for (const s of sockets.keys()) s.terminate();
+  return {
+    async revalidate(change) {
+      await Promise.all([...sockets].filter(([, s]) => concerns(change, s.user)).map(([socket, s]) => recheck(socket, s.token)));
+    },
+    async close() {
+      redis.off('ready', reRegister);
+      for (const s of sockets.keys()) s.terminate();
+    },
   };
 }

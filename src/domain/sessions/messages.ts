@@ -103,10 +103,11 @@ export class Messages {
     await this.models.ChatMessage.deleteMany({ session_id: sessionId });
   }
 
-  /** The reply a message stands for: a user message's reply, or the reply itself. */
-  async replyIdFor(messageId: string): Promise<string | undefined> {
+  /** The reply a message of this session stands for: a user message's reply, or the reply itself. */
+  async replyIdFor(sessionId: string, messageId: string): Promise<string | undefined> {
     const msg = await this.find(messageId);
-    return msg?.type === 'user' ? msg.reply_message_id : msg?.type === 'assistant' ? msg._id : undefined;
+    if (!msg || msg.session_id !== sessionId) return undefined;
+    return msg.type === 'user' ? msg.reply_message_id : msg.type === 'assistant' ? msg._id : undefined;
   }
 
   /** The session's `limit` newest conversation messages other than `exceptId`, newest first. */

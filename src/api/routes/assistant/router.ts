@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Assistants } from '../../../domain/assistants/assistants';
 import { AssistantInput } from '../../../domain/assistants/schema';
 import type { AppContext, AppContextExt, AppState } from '../../context';
+import { can } from '../../middleware/access';
 import { resourceRoutes } from '../resource';
 
 export function assistantRouter(assistants: Assistants) {
@@ -10,5 +11,10 @@ export function assistantRouter(assistants: Assistants) {
     ctx.body = { _id: copy._id, result: 'created' };
   };
 
-  return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/assistant' }), assistants.store, AssistantInput).post('/:id/_clone', clone);
+  return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/assistant' }), assistants.store, AssistantInput, {
+    read: 'assistant:read',
+    write: 'assistant:write',
+    // Users see the assistants they can chat with: the enabled ones.
+    scope: () => ({ clause: { bool: { must_not: [{ term: { enabled: false } }] } }, visible: (doc) => doc.enabled !== false }),
+  }).post('/:id/_clone', can('assistant:write'), clone);
 }

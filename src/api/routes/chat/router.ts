@@ -3,6 +3,7 @@
 import Router from '@koa/router';
 import type { Chat } from '../../chat';
 import type { AppContextExt, AppState } from '../../context';
+import { can } from '../../middleware/access';
 import { admit } from '../../middleware/admission';
 import { notFoundAs } from '../../middleware/errors';
 import { duplicateThrottle } from '../../middleware/throttle';
@@ -18,20 +19,22 @@ export function chatRouter(chat: Chat) {
   const s = sessionHandlers(chat);
   const found = notFoundAs('found');
   const admitted = admit(chat.admission);
+  // Every chat route: the caller's own sessions, messages, replies and sockets only (the handlers check).
+  const c = can('chat');
 
   return new Router<AppState, AppContextExt>()
-    .post('/chat/_new', body, throttle, admitted, turns.newSession('ws'))
-    .post('/chat/_create', body, throttle, admitted, turns.newSession('stream'))
-    .post('/assistant/:id/_ask', body, throttle, admitted, turns.newSession('ask'))
-    .get('/chat/_history', s.listSessions)
-    .get('/chat/:id', s.getSession)
-    .put('/chat/:id', validate(SessionUpdate), s.updateSession)
-    .delete('/chat/:id', s.deleteSession)
-    .get('/chat/:id/_history', s.listMessages)
-    .post('/chat/:id/_open', found, s.openSession)
-    .post('/chat/:id/_close', found, s.closeSession)
-    .post('/chat/:id/_cancel', s.cancel)
-    .post('/chat/:id/_send', body, throttle, admitted, turns.send('ws'))
-    .post('/chat/:id/_chat', body, throttle, admitted, turns.send('stream'))
-    .get('/chat/:id/_stream', turns.resume);
+    .post('/chat/_new', c, body, throttle, admitted, turns.newSession('ws'))
+    .post('/chat/_create', c, body, throttle, admitted, turns.newSession('stream'))
+    .post('/assistant/:id/_ask', c, body, throttle, admitted, turns.newSession('ask'))
+    .get('/chat/_history', c, s.listSessions)
+    .get('/chat/:id', c, s.getSession)
+    .put('/chat/:id', c, validate(SessionUpdate), s.updateSession)
+    .delete('/chat/:id', c, s.deleteSession)
+    .get('/chat/:id/_history', c, s.listMessages)
+    .post('/chat/:id/_open', c, found, s.openSession)
+    .post('/chat/:id/_close', c, found, s.closeSession)
+    .post('/chat/:id/_cancel', c, s.cancel)
+    .post('/chat/:id/_send', c, body, throttle, admitted, turns.send('ws'))
+    .post('/chat/:id/_chat', c, body, throttle, admitted, turns.send('stream'))
+    .get('/chat/:id/_stream', c, turns.resume);
 }

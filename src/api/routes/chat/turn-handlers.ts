@@ -24,7 +24,7 @@ export function turnHandlers(chat: Chat) {
     const modelQuery = overview ? text : undefined;
     if (overview) text = overview.query;
     const wsId = mode === 'ws' ? wsIdOf(ctx) : undefined;
-    const assistant = text || mode === 'stream' ? await chat.turns.check(assistantId, wsId, mode === 'ws') : undefined;
+    const assistant = text || mode === 'stream' ? await chat.turns.check(userOf(ctx), assistantId, wsId, mode === 'ws') : undefined;
     const session = await chat.sessions.create(userOf(ctx), text, mode !== 'ask');
     const envelope = { _id: session._id, result: 'created', _source: presentSession(session) } as Record<string, unknown>;
     if (!text || !assistant) {
@@ -50,7 +50,7 @@ export function turnHandlers(chat: Chat) {
     if (!text) throw new BadRequestError('message is empty');
     const { assistantId, params } = turnParams(ctx.query as QueryParams);
     const wsId = mode === 'ws' ? wsIdOf(ctx) : undefined;
-    const [session, assistant] = await Promise.all([chat.sessions.forTurn(ctx.params.id as string, userOf(ctx)), chat.turns.check(assistantId, wsId, mode === 'ws')]);
+    const [session, assistant] = await Promise.all([chat.sessions.forTurn(ctx.params.id as string, userOf(ctx)), chat.turns.check(userOf(ctx), assistantId, wsId, mode === 'ws')]);
     const { userMessage, replyId } = await chat.turns.start({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId });
     const first = [{ _id: userMessage._id, result: 'created', _source: presentMessage(userMessage) }];
     if (mode === 'ws') ctx.body = first;
@@ -73,7 +73,7 @@ export function turnHandlers(chat: Chat) {
     }
     const wsId = wsIdOf(ctx);
     if (wsId) {
-      await chat.replies.attachToSocket(wsId, replyId, afterSeq);
+      await chat.replies.attachToSocket(userOf(ctx).id, wsId, replyId, afterSeq);
       ctx.body = { acknowledged: true, reply_id: replyId };
       return;
     }

@@ -3,6 +3,7 @@ import type { Datasources } from '../../../domain/datasources/datasources';
 import { DatasourceInput } from '../../../domain/datasources/schema';
 import { DocumentInput } from '../../../domain/documents/schema';
 import type { AppContext, AppContextExt, AppState } from '../../context';
+import { can } from '../../middleware/access';
 import { validate } from '../../middleware/validate';
 import { resourceRoutes } from '../resource';
 
@@ -13,7 +14,13 @@ export function datasourceRouter(datasources: Datasources) {
     ctx.body = { _id: id, result };
   };
 
-  return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/datasource' }), datasources.store, DatasourceInput)
-    .post('/:id/_doc', validate(DocumentInput), indexDocument)
-    .post('/:id/_doc/:doc_id', validate(DocumentInput), indexDocument);
+  const write = can('document:write');
+  return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/datasource' }), datasources.store, DatasourceInput, {
+    read: 'datasource:read',
+    write: 'datasource:write',
+    // The connector's settings may hold credentials: only its kind is shown.
+    scope: () => ({ view: (doc) => ({ ...doc, connector: { id: (doc.connector as { id?: string } | undefined)?.id ?? '' } }) }),
+  })
+    .post('/:id/_doc', write, validate(DocumentInput), indexDocument)
+    .post('/:id/_doc/:doc_id', write, validate(DocumentInput), indexDocument);
 }

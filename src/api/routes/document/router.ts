@@ -5,5 +5,5 @@ import type { AppContextExt, AppState } from '../../context';
 import { resourceRoutes } from '../resource';
 
 export function documentRouter(documents: Documents) {
-  return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/document' }), documents.store, DocumentInput);
+  return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/document' }), documents.store, DocumentInput, { read: 'document:read', write: 'document:write' });
 }

@@ -1,7 +1,7 @@
-// Public routes: GET /health and GET /provider/_info.
+// Public routes: GET /health and GET /provider/_info (which adds stats for a signed-in caller).
 import Router from '@koa/router';
 import type { AppContextExt, AppDeps, AppState } from '../../context';
-import { tokenFromHeaders } from '../../middleware/auth';
+import { can } from '../../middleware/access';
 import { checkServices } from './health';
 
 export const SERVER_VERSION = '0.7.1';
@@ -9,16 +9,15 @@ export const SERVER_VERSION = '0.7.1';
 export function systemRouter(deps: AppDeps) {
   const router = new Router<AppState, AppContextExt>();
 
-  router.get('/health', async (ctx) => {
+  router.get('/health', can('public'), async (ctx) => {
     const { healthy, services } = await checkServices(deps);
     ctx.status = healthy ? 200 : 503;
     ctx.body = { status: healthy ? 'green' : 'red', services };
   });
 
-  router.get('/provider/_info', async (ctx) => {
+  router.get('/provider/_info', can('public'), async (ctx) => {
     const { healthy, services } = await checkServices(deps);
-    const token = tokenFromHeaders((h) => ctx.get(h));
-    const user = token ? await deps.domain.tokens.userFor(token) : undefined;
+    const user = ctx.state.user;
     ctx.body = {
       name: 'Coco Server',
       endpoint: deps.config.publicUrl,

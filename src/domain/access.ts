@@ -1,0 +1,44 @@
+// Roles and what each may do: the one table every route's permission is checked against
+// (src/api/middleware/access.ts). Admins may do everything; a `user` reads what chats need and owns its
+// sessions and tokens; a `widget` token (an integration's) chats and searches within what its integration
+// allows. Ownership (own sessions, own tokens) is checked by the domain on top of these.
+
+export const ROLES = ['admin', 'user', 'widget'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'assistant:read',
+  'assistant:write',
+  'provider:read',
+  'provider:write',
+  'datasource:read',
+  'datasource:write',
+  'document:read',
+  'document:write',
+  'mcp_server:read',
+  'mcp_server:write',
+  'integration:manage',
+  'user:manage',
+  /** Own sessions, messages, replies, sockets; starting turns. */
+  'chat',
+  /** Unified search (documents of enabled datasources). */
+  'search',
+  /** Own API tokens: mint (with the caller's roles or fewer), list, delete. */
+  'token:own',
+  /** Own profile, password and logout. */
+  'account',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const GRANTS: Record<Exclude<Role, 'admin'>, readonly Permission[]> = {
+  user: ['assistant:read', 'provider:read', 'datasource:read', 'mcp_server:read', 'chat', 'search', 'token:own', 'account'],
+  widget: ['assistant:read', 'chat', 'search'],
+};
+
+export const isAdmin = (roles: readonly string[]) => roles.includes('admin');
+
+/** Whether any of the roles grants the permission. */
+export function allows(roles: readonly string[], permission: Permission): boolean {
+  if (isAdmin(roles)) return true;
+  return roles.some((r) => (r === 'user' || r === 'widget') && GRANTS[r].includes(permission));
+}

@@ -1,0 +1,68 @@
+// Users: admin-managed records (username, name, email, roles, disabled) with an argon2id password hash that
+// no read ever shows. Disabling, deleting or re-roling a user takes their credentials away at once on every
+// instance. The built-in admin (id "admin") can be edited but keeps its admin role and cannot be disabled
+// or deleted, so the deployment always has someone who can manage it.
+import type { Models } from '../../models';
+import type { SearchFields } from '../../search/fields';
+import { isAdmin } from '../access';
+import type { Credentials } from '../auth/credentials';
+import { Forbidden } from '../errors';
+import { RecordStore, Stored } from '../record';
+import { ADMIN_USER } from '../users';
+import { hashPassword } from './passwords';
+import type { UserCreate, UserUpdate } from './schema';
+
+export const USER_SEARCH_FIELDS: SearchFields = {
+  index: 'coco_user',
+  defaultFields: ['username', 'name', 'email'],
+  fulltext: ['username', 'name', 'email'],
+  dates: ['created', 'updated'],
+  arrays: ['roles'],
+  hidden: ['password_hash'],
+};
+
+/** A user as any read shows it: never the password hash; name and email always strings. */
+export function userView(doc: Stored): Stored {
+  const { password_hash: _hash, ...rest } = doc;
+  return { ...rest, id: doc._id, name: doc.name ?? '', email: doc.email ?? '', roles: doc.roles ?? [], disabled: doc.disabled === true };
+}
+
+export class Users {
+  readonly store: RecordStore<UserCreate | UserUpdate>;
+
+  constructor(
+    private readonly models: Models,
+    credentials: Credentials,
+  ) {
+    this.store = new RecordStore<UserCreate | UserUpdate>({
+      what: 'user',
+      model: models.User,
+      search: USER_SEARCH_FIELDS,
+      view: userView,
+      duplicateReason: (fields) => `username [${String(fields.username)}] is already taken`,
+      async toStored(input, existing) {
+        const { password, ...fields } = input;
+        const password_hash = password ? await hashPassword(password) : ((existing?.password_hash as string | undefined) ?? '');
+        return { ...fields, password_hash };
+      },
+      beforeReplace(existing, next) {
+        if (existing._id !== ADMIN_USER.id) return;
+        if (next.disabled === true || !isAdmin(next.roles as string[])) throw new Forbidden('the built-in admin user keeps the admin role and cannot be disabled');
+      },
+      beforeDelete(existing) {
+        if (existing._id === ADMIN_USER.id) throw new Forbidden('the built-in admin user cannot be deleted');
+      },
+      async afterDelete(existing) {
+        await models.ApiToken.deleteMany({ user_id: existing._id });
+      },
+      async afterChange(before) {
+        // Fewer roles, a disabled user or a new password: what the user's tokens and logins may do changed.
+        if (before) await credentials.announce({ userId: before._id });
+      },
+    });
+  }
+
+  findByUsername(username: string): Promise<Stored | null> {
+    return this.models.User.findOne({ username }).lean() as Promise<Stored | null>;
+  }
+}
