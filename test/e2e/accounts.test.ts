@@ -145,6 +145,7 @@ test('the admin creates a user on the Users page and signs out; the user sees on
     await p.goto(`${base}/${hash}`);
     await p.locator('[data-testid=needs-admin]').getByText('This page needs an administrator').waitFor();
   }
+  expect(await p.locator('.header-title').innerText()).toBe('Model providers');
   await screenshot(p, 'needs-admin-1280');
   expect(a.requests.slice(before).filter((r) => /^\/(user|model_provider)\//.test(r.path) || r.path.startsWith('/assistant/default'))).toEqual([]);
   await p.getByRole('button', { name: 'Open the chat playground' }).click();

@@ -1,5 +1,5 @@
-// The API client: every call carries the token as X-API-TOKEN; a 401 signs out (back to sign-in);
-// errors carry the server's `error.reason`.
+// The API client: every call carries the token (an API token or a password sign-in's JWT) as
+// X-API-TOKEN; a 401 signs out (back to sign-in); errors carry the server's `error.reason`.
 
 const TOKEN_KEY = 'coco.token';
 
@@ -46,7 +46,9 @@ export interface RequestOptions {
 }
 
 export async function request<T = unknown>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { 'X-API-TOKEN': getToken(), ...opts.headers };
+  // Signed out (the sign-in calls themselves): no empty token header.
+  const token = getToken();
+  const headers: Record<string, string> = { ...(token ? { 'X-API-TOKEN': token } : {}), ...opts.headers };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: opts.signal });
   const text = await res.text();

@@ -146,3 +146,17 @@ export interface MessageChunk {
   tool_call_message_chunk?: string;
   seq?: number;
 }
+
+export type Role = 'admin' | 'user';
+
+/** A stored user (GET /user/:id); the password is written, never read. */
+export interface UserAccount {
+  id?: string;
+  username: string;
+  name?: string;
+  email?: string;
+  roles: Role[];
+  disabled?: boolean;
+  created?: string;
+  updated?: string;
+}

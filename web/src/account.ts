@@ -1,0 +1,43 @@
+// The signed-in account: password sign-in, the profile (with its roles), sign-out, password change.
+import { api, getToken, setToken } from './api';
+
+export interface Profile {
+  id: string;
+  username: string;
+  name?: string;
+  email?: string;
+  roles: string[];
+}
+
+export interface LoginAnswer {
+  access_token: string;
+  expire_in: number;
+  id: string;
+  username: string;
+}
+
+export const isAdmin = (p: Profile | null | undefined) => !!p?.roles?.includes('admin');
+
+/** Signs in with a username and password; the answer's JWT becomes the stored token. Throws the server's reason. */
+export async function login(username: string, password: string): Promise<LoginAnswer> {
+  const res = await api.post<LoginAnswer>('/account/login', { username, password }, { noSignOut: true });
+  setToken(res.access_token);
+  return res;
+}
+
+export async function loadProfile(): Promise<Profile> {
+  const p = await api.get<Profile>('/account/profile');
+  return { ...p, roles: Array.isArray(p.roles) ? p.roles : [] };
+}
+
+/**
+ * POST /account/logout (which revokes a password sign-in's token; a pasted API token stays valid), then
+ * forgets the stored token. A failed logout is ignored: the token is forgotten anyway.
+ */
+export async function signOut() {
+  if (getToken()) await api.post('/account/logout', {}, { noSignOut: true }).catch(() => undefined);
+  setToken('');
+}
+
+export const changePassword = (oldPassword: string, newPassword: string) =>
+  api.put('/account/password', { old_password: oldPassword, new_password: newPassword }, { noSignOut: true });
