@@ -3,7 +3,7 @@ import Koa, { Next } from 'koa';
 import type { Chat } from './chat';
 import type { AppContext, AppContextExt, AppDeps, AppState } from './context';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
-import { authenticate, publicRouteMatcher } from './middleware/access';
+import { authenticate, integrationOrigins, publicRouteMatcher } from './middleware/access';
 import { jsonBody } from './middleware/body';
 import { cors } from './middleware/cors';
 import { errorEnvelope } from './middleware/errors';
@@ -15,6 +15,7 @@ import { authRouter } from './routes/auth/router';
 import { chatRouter } from './routes/chat/router';
 import { datasourceRouter } from './routes/datasource/router';
 import { documentRouter } from './routes/document/router';
+import { integrationRouter } from './routes/integration/router';
 import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
 import { systemRouter } from './routes/system/router';
@@ -38,6 +39,7 @@ export function apiRouters(deps: AppDeps, chat: Chat) {
     accountRouter(domain.accounts),
     authRouter(domain.tokens),
     userRouter(domain.users),
+    integrationRouter(domain.integrations, deps.config.publicUrl),
     assistantRouter(domain.assistants),
     modelProviderRouter(domain.providers),
     datasourceRouter(domain.datasources),
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextEx
   app.use(cors());
   app.use(staticUi());
   app.use(authenticate(deps.domain.credentials, isPublic));
+  app.use(integrationOrigins());
   app.use(jsonBody(deps.config.bodyLimitBytes));
   app.use(unmatchedRoutes());
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: false }));

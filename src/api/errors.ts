@@ -34,6 +34,13 @@ export class PermissionDeniedError extends HttpError {
   }
 }
 
+/** A widget token used from a page its integration does not allow. */
+export class OriginNotAllowedError extends HttpError {
+  constructor(origin: string) {
+    super(403, `origin [${origin}] is not allowed for this integration`);
+  }
+}
+
 /** A WEBSOCKET-SESSION-ID that is not connected, or is another user's socket (the same answer for both). */
 export class SocketNotFoundError extends HttpError {
   constructor(wsId: string) {

@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'user:manage',
   /** Own sessions, messages, replies, sockets; starting turns. */
   'chat',
+  /** Listing own sessions (a widget's visitors share one user: they may not list each other's chats). */
+  'chat:list',
   /** Unified search (documents of enabled datasources). */
   'search',
   /** Own API tokens: mint (with the caller's roles or fewer), list, delete. */
@@ -31,7 +33,7 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Exclude<Role, 'admin'>, readonly Permission[]> = {
-  user: ['assistant:read', 'provider:read', 'datasource:read', 'mcp_server:read', 'chat', 'search', 'token:own', 'account'],
+  user: ['assistant:read', 'provider:read', 'datasource:read', 'mcp_server:read', 'chat', 'chat:list', 'search', 'token:own', 'account'],
   widget: ['assistant:read', 'chat', 'search'],
 };
 

@@ -7,6 +7,7 @@ import type { Models } from '../models';
 import { Assistants } from './assistants/assistants';
 import { Datasources } from './datasources/datasources';
 import { Documents } from './documents/documents';
+import { Integrations } from './integrations/integrations';
 import { McpServers } from './mcp-servers/mcp-servers';
 import { Providers } from './providers/providers';
 import { Messages } from './sessions/messages';
@@ -39,6 +40,7 @@ export function createDomain({ models, redis, redisPrefix, stdioCommands = DEFAU
   return {
     credentials,
     users,
+    integrations: new Integrations(models, credentials),
     accounts: new Accounts(models, users, credentials, new LoginThrottle(redis, redisPrefix)),
     assistants: new Assistants(models, redis, versions),
     providers: new Providers(models, redis, versions),

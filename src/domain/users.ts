@@ -8,7 +8,18 @@ export interface User {
   /** The credential the request came with: an API token's id, or a login's (its JWT `jti`). */
   credentialId?: string;
   /** Set for an integration's widget token: only what that integration allows. */
-  integrationId?: string;
+  integration?: IntegrationLimits;
+}
+
+/** What an integration's widget token may use (domain/integrations). */
+export interface IntegrationLimits {
+  id: string;
+  /** Assistants it may read and chat with (none: no chat). */
+  assistants: string[];
+  /** Datasources its chats and searches may read (none: no search). */
+  datasources: string[];
+  /** Browser origins its requests may come from (exact scheme://host:port). */
+  origins: string[];
 }
 
 /** The admin user every deployment has; its id is fixed so sessions from before users existed stay its. */

@@ -13,6 +13,8 @@ export const apiTokenSchema = baseSchema(
     username: { type: String, default: '' },
     roles: { type: [String], default: [] },
     expire_at: { type: Date, default: null },
+    /** Set on an integration's widget token: that integration limits what it may do. */
+    integration_id: { type: String },
   },
   'api_tokens',
 );

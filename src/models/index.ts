@@ -4,6 +4,7 @@ import { assistantSchema } from './assistant';
 import { chatMessageSchema } from './chat-message';
 import { datasourceSchema } from './datasource';
 import { documentSchema } from './document';
+import { integrationSchema } from './integration';
 import { mcpServerSchema } from './mcp-server';
 import { modelProviderSchema } from './model-provider';
 import { serverSettingSchema } from './server-setting';
@@ -23,6 +24,7 @@ export interface Models {
   ChatMessage: Model<any, any, any, any, any, any>;
   User: Model<any, any, any, any, any, any>;
   ServerSetting: Model<any, any, any, any, any, any>;
+  Integration: Model<any, any, any, any, any, any>;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -41,5 +43,6 @@ export function bindModels(conn: Connection): Models {
     ChatMessage: conn.model('ChatMessage', chatMessageSchema),
     User: conn.model('User', userSchema),
     ServerSetting: conn.model('ServerSetting', serverSettingSchema),
+    Integration: conn.model('Integration', integrationSchema),
   };
 }

@@ -58,6 +58,13 @@ class AssistantNotFoundError extends HttpError {
   }
 }
 
+/** A widget's turn reads only its integration's datasources, whatever the request asks for. */
+function scopedParams(params: TurnParams, user: User): TurnParams {
+  const allowed = user.integration?.datasources;
+  if (!allowed) return params;
+  return { ...params, datasource: (params.datasource ?? allowed).filter((id) => allowed.includes(id)) };
+}
+
 export class Turns {
   constructor(private readonly deps: TurnDeps) {}
 
@@ -67,7 +74,8 @@ export class Turns {
       this.deps.assistants.getVersioned(assistantId),
       wsId ? this.deps.redis.get(this.deps.keys.wsKey(wsId)) : Promise.resolve(user.id),
     ]);
-    if (!assistant) throw new AssistantNotFoundError(assistantId);
+    // A widget chats only with its integration's assistants; any other is as good as missing.
+    if (!assistant || (user.integration && !user.integration.assistants.includes(assistantId))) throw new AssistantNotFoundError(assistantId);
     if (assistant.enabled === false) throw new BadRequestError(`assistant [${assistantId}] is not enabled`);
     if (!hasAnsweringModel(assistant)) throw new BadRequestError(`assistant [${assistantId}] has no answering model configured. Please set it up first`);
     if (wsRequired && !wsId) throw new BadRequestError('the WEBSOCKET-SESSION-ID header is required here (or use the streaming endpoints _create / _chat)');
@@ -83,6 +91,7 @@ export class Turns {
   async start(t: StartTurn): Promise<{ userMessage: Stored; replyId: string }> {
     const { redis, keys } = this.deps;
     const replyId = newId();
+    const params = scopedParams(t.params, t.user);
     const turn: Turn = {
       sessionId: t.session._id,
       replyId,
@@ -91,7 +100,7 @@ export class Turns {
       assistantVersion: t.assistant.version,
       ownerId: t.user.id,
       text: t.text,
-      params: t.params,
+      params,
       ...(t.modelQuery !== undefined && { modelQuery: t.modelQuery }),
       ...(t.givenSources !== undefined && { givenSources: t.givenSources }),
       historyNumber: historyNumberOf(t.assistant.doc),

@@ -8,7 +8,7 @@ import type { Next } from 'koa';
 import { allows, type Permission } from '../../domain/access';
 import type { Credentials } from '../../domain/auth/credentials';
 import type { AppContext, AppContextExt, AppMiddleware, AppState } from '../context';
-import { PermissionDeniedError, UnauthorizedError } from '../errors';
+import { OriginNotAllowedError, PermissionDeniedError, UnauthorizedError } from '../errors';
 
 export type Access = Permission | 'public' | 'signed-in';
 
@@ -74,6 +74,23 @@ export function authenticate(credentials: Credentials, isPublic: (ctx: AppContex
     const user = token ? await credentials.resolve(token) : undefined;
     if (user) ctx.state.user = user;
     else if (!isPublic(ctx)) throw new UnauthorizedError();
+    return next();
+  };
+}
+
+/**
+ * An integration's widget token is answered only from the integration's allowed origins: from anywhere
+ * else the request is refused (403) without CORS headers, so the browser hides even that. Requests without
+ * an Origin (not from a browser page) are not limited by it.
+ */
+export function integrationOrigins() {
+  return async (ctx: AppContext, next: Next) => {
+    const limits = ctx.state.user?.integration;
+    const origin = ctx.get('Origin');
+    if (limits && origin && !limits.origins.includes(origin)) {
+      for (const h of ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Headers', 'Access-Control-Allow-Methods']) ctx.remove(h);
+      throw new OriginNotAllowedError(origin);
+    }
     return next();
   };
 }

@@ -160,6 +160,8 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
             if (!user) return done(false, 401, 'invalid login');
             // The socket streams the caller's replies: a token whose roles do not allow chat may not open one.
             if (!allows(user.roles, 'chat')) return done(false, 403, 'permission [chat] not allowed');
+            const origin = info.origin;
+            if (user.integration && origin && !user.integration.origins.includes(origin)) return done(false, 403, `origin [${origin}] is not allowed for this integration`);
             upgrades.set(info.req, { user, token });
             done(true);
           },

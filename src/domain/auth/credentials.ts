@@ -5,6 +5,8 @@
 // channel, and every instance forgets what it cached and closes that credential's sockets at once.
 import type { Models } from '../../models';
 import type { Redis } from '../../infra/redis';
+import { limitsOf } from '../integrations/records';
+import type { Stored } from '../record';
 import type { User } from '../users';
 import { LoginSigner, looksLikeJwt } from './jwt';
 import { hashToken } from './token-values';
@@ -70,14 +72,19 @@ export class Credentials {
     }
     if (!credential) return undefined;
     if (credential.expire_at && new Date(credential.expire_at).getTime() <= Date.now()) return undefined;
-    const user = (await this.models.User.findById(credential.user_id).lean()) as StoredUser | null;
+    const [user, integration] = await Promise.all([
+      this.models.User.findById(credential.user_id).lean() as Promise<StoredUser | null>,
+      credential.integration_id ? (this.models.Integration.findById(credential.integration_id).lean() as Promise<Stored | null>) : undefined,
+    ]);
     if (!user || user.disabled) return undefined;
+    // A widget token works only while its integration exists and is enabled.
+    if (credential.integration_id && (!integration || integration.enabled === false)) return undefined;
     return {
       id: user._id,
       username: user.username,
       roles: credential.roles.filter((r) => user.roles.includes(r)),
       credentialId: credential._id,
-      ...(credential.integration_id && { integrationId: credential.integration_id }),
+      ...(integration && { integration: limitsOf(integration) }),
     };
   }
 

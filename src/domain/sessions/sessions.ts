@@ -5,6 +5,7 @@ import type { Redis } from '../../infra/redis';
 import { bumpVersion, VersionedCache } from '../../infra/versioned-cache';
 import type { VersionKeys } from '../../infra/versions';
 import type { Models } from '../../models';
+import { randomId } from '../../shared/ids';
 import { esResponse, runSearch, type EsResponse } from '../../search/execute';
 import type { EsBody } from '../../search/query-string';
 import { InvalidInput, NotFound } from '../errors';
@@ -36,7 +37,7 @@ export class Sessions {
 
   async create(user: User, title: string, visible: boolean): Promise<Stored> {
     const list_key = await this.listing.nextKey(user.id, visible);
-    const doc = await this.models.Session.create({ title: title.slice(0, 50), status: 'active', visible, owner_id: user.id, list_key });
+    const doc = await this.models.Session.create({ _id: randomId(), title: title.slice(0, 50), status: 'active', visible, owner_id: user.id, list_key });
     return doc.toObject() as Stored;
   }
 

@@ -14,7 +14,13 @@ export function assistantRouter(assistants: Assistants) {
   return resourceRoutes(new Router<AppState, AppContextExt>({ prefix: '/assistant' }), assistants.store, AssistantInput, {
     read: 'assistant:read',
     write: 'assistant:write',
-    // Users see the assistants they can chat with: the enabled ones.
-    scope: () => ({ clause: { bool: { must_not: [{ term: { enabled: false } }] } }, visible: (doc) => doc.enabled !== false }),
+    // Users see the assistants they can chat with: the enabled ones (a widget: those of its integration).
+    scope: (user) => {
+      const only = user.integration?.assistants;
+      return {
+        clause: { bool: { must_not: [{ term: { enabled: false } }], ...(only && { filter: [{ terms: { _id: only } }] }) } },
+        visible: (doc) => doc.enabled !== false && (!only || only.includes(doc._id)),
+      };
+    },
   }).post('/:id/_clone', can('assistant:write'), clone);
 }

@@ -26,7 +26,7 @@ export function chatRouter(chat: Chat) {
     .post('/chat/_new', c, body, throttle, admitted, turns.newSession('ws'))
     .post('/chat/_create', c, body, throttle, admitted, turns.newSession('stream'))
     .post('/assistant/:id/_ask', c, body, throttle, admitted, turns.newSession('ask'))
-    .get('/chat/_history', c, s.listSessions)
+    .get('/chat/_history', can('chat:list'), s.listSessions)
     .get('/chat/:id', c, s.getSession)
     .put('/chat/:id', c, validate(SessionUpdate), s.updateSession)
     .delete('/chat/:id', c, s.deleteSession)
