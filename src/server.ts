@@ -1,6 +1,7 @@
 // API process: HTTP API on the API port, and the same app on the WebSocket listener port.
 import http from 'node:http';
-import { createApp } from './api/app';
+import { apiRouters, createApp } from './api/app';
+import { routeTable, type RouteEntry } from './api/middleware/access';
 import { createChat } from './api/chat';
 import type { AppDeps } from './api/context';
 import { Config, loadConfig } from './config';
@@ -21,6 +22,8 @@ export interface ApiServer {
   wsPort: number;
   createdAdminToken?: string;
   createdAdminPassword?: string;
+  /** Every route and who may call it (the route table test reads it). */
+  routes: RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
 
   const chat = createChat(deps, busKeys(config.redis.prefix));
   const app = createApp(deps, chat);
+  const routes = routeTable(apiRouters(deps, chat));
   const servers = [http.createServer(app.callback()), http.createServer(app.callback())];
   const sockets = attachWebSocket(app, servers, { credentials: domain.credentials, stream: chat.stream, logger, pingIntervalMs: config.wsPingMs });
   const stopFollowing = await followCredentialChanges(hub, redis, domain.credentials, sockets);
@@ -58,6 +62,7 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
     wsPort,
     createdAdminToken,
     createdAdminPassword,
+    routes,
     async close() {
       await stopFollowing().catch(() => undefined);
       await sockets.close();

@@ -50,7 +50,12 @@ export function turnHandlers(chat: Chat) {
     if (!text) throw new BadRequestError('message is empty');
     const { assistantId, params } = turnParams(ctx.query as QueryParams);
     const wsId = mode === 'ws' ? wsIdOf(ctx) : undefined;
-    const [session, assistant] = await Promise.all([chat.sessions.forTurn(ctx.params.id as string, userOf(ctx)), chat.turns.check(userOf(ctx), assistantId, wsId, mode === 'ws')]);
+    // Both at once (they are on the way to the first token), but a session that is not the caller's is
+    // "not found" whatever else is wrong with the request.
+    const [found, checked] = await Promise.allSettled([chat.sessions.forTurn(ctx.params.id as string, userOf(ctx)), chat.turns.check(userOf(ctx), assistantId, wsId, mode === 'ws')]);
+    if (found.status === 'rejected') throw found.reason;
+    if (checked.status === 'rejected') throw checked.reason;
+    const [session, assistant] = [found.value, checked.value];
     const { userMessage, replyId } = await chat.turns.start({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId });
     const first = [{ _id: userMessage._id, result: 'created', _source: presentMessage(userMessage) }];
     if (mode === 'ws') ctx.body = first;
