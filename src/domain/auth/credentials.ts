@@ -53,14 +53,15 @@ export class Credentials {
     const key = hashToken(token);
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.user;
-    const user = await this.lookup(token);
+    const found = await this.lookup(token);
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    // Unknown tokens are not cached: a token created a moment later must work at once.
-    if (user) this.cache.set(key, { user, until: Date.now() + CACHE_TTL_MS });
-    return user;
+    // Unknown tokens are not cached: a token created a moment later must work at once. A known one is
+    // trusted no longer than it is valid.
+    if (found) this.cache.set(key, { user: found.user, until: Math.min(Date.now() + CACHE_TTL_MS, found.expiresAt) });
+    return found?.user;
   }
 
-  private async lookup(token: string): Promise<User | undefined> {
+  private async lookup(token: string): Promise<{ user: User; expiresAt: number } | undefined> {
     let credential: StoredCredential | null;
     if (looksLikeJwt(token)) {
       const claims = await this.signer.verify(token);
@@ -71,7 +72,8 @@ export class Credentials {
       if (credential?.kind === 'login') return undefined; // a login is used as its JWT only
     }
     if (!credential) return undefined;
-    if (credential.expire_at && new Date(credential.expire_at).getTime() <= Date.now()) return undefined;
+    const expiresAt = credential.expire_at ? new Date(credential.expire_at).getTime() : Infinity;
+    if (expiresAt <= Date.now()) return undefined;
     const [user, integration] = await Promise.all([
       this.models.User.findById(credential.user_id).lean() as Promise<StoredUser | null>,
       credential.integration_id ? (this.models.Integration.findById(credential.integration_id).lean() as Promise<Stored | null>) : undefined,
@@ -79,13 +81,14 @@ export class Credentials {
     if (!user || user.disabled) return undefined;
     // A widget token works only while its integration exists and is enabled.
     if (credential.integration_id && (!integration || integration.enabled === false)) return undefined;
-    return {
+    const principal: User = {
       id: user._id,
       username: user.username,
       roles: credential.roles.filter((r) => user.roles.includes(r)),
       credentialId: credential._id,
       ...(integration && { integration: limitsOf(integration) }),
     };
+    return { user: principal, expiresAt };
   }
 
   /** Tells every instance (this one at once) that a credential, or a user's, was taken away or changed. */
