@@ -128,6 +128,8 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
     }
     held.unlisten = stopListening;
     sockets.set(socket, { wsId, ...opener });
+    // A change announced between the upgrade check and now found no socket to close: check once more.
+    void recheck(socket, opener.token);
     socket.send(`CONFIG websocket-session-id: ${wsId}`);
 
     let alive = true;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ROLES } from '../access';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords';
+
+const PERSON_ROLES = ['admin', 'user'] as const;
 
 export const Password = z
   .string()
@@ -16,7 +17,8 @@ const fields = {
     .regex(/^[A-Za-z0-9._@-]+$/, 'username may contain letters, digits and . _ @ - only'),
   name: z.string().trim().max(200).default(''),
   email: z.union([z.literal(''), z.string().trim().max(200).email('email is not a valid address')]).default(''),
-  roles: z.array(z.enum(ROLES, { error: `roles: each must be one of ${ROLES.join(', ')}` })).min(1, 'roles: at least one role').max(ROLES.length).default(['user']),
+  // `widget` is not a person's role: integrations make their own widget accounts.
+  roles: z.array(z.enum(PERSON_ROLES, { error: `roles: each must be one of ${PERSON_ROLES.join(', ')}` })).min(1, 'roles: at least one role').max(PERSON_ROLES.length).default(['user']),
   disabled: z.boolean().default(false),
 };
 

@@ -27,6 +27,10 @@ export function userView(doc: Stored): Stored {
   return { ...rest, id: doc._id, name: doc.name ?? '', email: doc.email ?? '', roles: doc.roles ?? [], disabled: doc.disabled === true };
 }
 
+/** An integration's widget account: made, limited and deleted with its integration, never by hand. */
+export const isServiceUser = (doc: Stored) => Array.isArray(doc.roles) && (doc.roles as string[]).includes('widget');
+const SERVICE_USER_REASON = "this is an integration's widget account: it changes with its integration (/integration/)";
+
 export class Users {
   readonly store: RecordStore<UserCreate | UserUpdate>;
 
@@ -46,18 +50,25 @@ export class Users {
         return { ...fields, password_hash };
       },
       beforeReplace(existing, next) {
+        if (isServiceUser(existing)) throw new Forbidden(SERVICE_USER_REASON);
         if (existing._id !== ADMIN_USER.id) return;
         if (next.disabled === true || !isAdmin(next.roles as string[])) throw new Forbidden('the built-in admin user keeps the admin role and cannot be disabled');
       },
       beforeDelete(existing) {
+        if (isServiceUser(existing)) throw new Forbidden(SERVICE_USER_REASON);
         if (existing._id === ADMIN_USER.id) throw new Forbidden('the built-in admin user cannot be deleted');
       },
       async afterDelete(existing) {
         await models.ApiToken.deleteMany({ user_id: existing._id });
       },
-      async afterChange(before) {
+      async afterChange(before, after) {
+        if (!before) return;
+        // A password set by an admin ends the user's logins (as changing one's own ends the others).
+        if (after && after.password_hash !== before.password_hash) await models.ApiToken.deleteMany({ user_id: before._id, kind: 'login' });
+        // A new name shows on the user's tokens.
+        if (after && after.username !== before.username) await models.ApiToken.updateMany({ user_id: before._id }, { $set: { username: after.username } });
         // Fewer roles, a disabled user or a new password: what the user's tokens and logins may do changed.
-        if (before) await credentials.announce({ userId: before._id });
+        await credentials.announce({ userId: before._id });
       },
     });
   }

@@ -36,6 +36,8 @@ interface StoredUser {
 
 export class Credentials {
   private readonly cache = new Map<string, { user: User | undefined; until: number }>();
+  /** Counts the changes heard: a lookup that overlapped one is not cached. */
+  private generation = 0;
   readonly signer: LoginSigner;
 
   constructor(
@@ -53,11 +55,13 @@ export class Credentials {
     const key = hashToken(token);
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.user;
+    const generation = this.generation;
     const found = await this.lookup(token);
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     // Unknown tokens are not cached: a token created a moment later must work at once. A known one is
-    // trusted no longer than it is valid.
-    if (found) this.cache.set(key, { user: found.user, until: Math.min(Date.now() + CACHE_TTL_MS, found.expiresAt) });
+    // trusted no longer than it is valid, and not at all if a change was heard while it was looked up
+    // (the answer may predate it).
+    if (found && generation === this.generation) this.cache.set(key, { user: found.user, until: Math.min(Date.now() + CACHE_TTL_MS, found.expiresAt) });
     return found?.user;
   }
 
@@ -100,6 +104,7 @@ export class Credentials {
 
   /** Drops what this instance cached for the change. */
   forget(change: CredentialChange): void {
+    this.generation++;
     if ('all' in change) return this.cache.clear();
     for (const [key, entry] of this.cache) {
       const u = entry.user;

@@ -1,13 +1,14 @@
 // Slows down password guessing: failed logins are counted per username and per client address in Redis
-// (shared by every instance). After a few failures each further one blocks that name or address for
-// twice as long as the last (1 s, 2 s, 4 s … up to 15 min); a success clears the name's count. Counting is
+// (shared by every instance). From the 5th failure of a name (20th of an address) on, each failure blocks
+// that name or address for twice as long as the last (1 s, 2 s, 4 s … up to 15 min): the attempt after it
+// is a 429 even with the right password. A success clears the name's count. Counting is
 // by the name given, so unknown names are slowed down exactly like real ones.
 import type { Redis } from '../../infra/redis';
 
 const WINDOW_SEC = 3600;
 const MAX_BLOCK_SEC = 900;
-/** Failures allowed before blocking starts: a person mistyping is not slowed; a script is. */
-const FREE_FAILURES = { user: 5, addr: 20 } as const;
+/** The failure from which on each one blocks: a person mistyping is not slowed; a script is. */
+const BLOCK_FROM = { user: 5, addr: 20 } as const;
 
 export class LoginThrottle {
   constructor(
@@ -34,8 +35,8 @@ export class LoginThrottle {
     const k = this.keys(username, addr);
     for (const scope of ['user', 'addr'] as const) {
       const [count] = (await this.redis.multi().incr(k[scope].count).expire(k[scope].count, WINDOW_SEC).exec()) as unknown as [number];
-      const over = Number(count) - FREE_FAILURES[scope];
-      if (over > 0) await this.redis.set(k[scope].block, '1', { EX: Math.min(2 ** (over - 1), MAX_BLOCK_SEC) });
+      const over = Number(count) - BLOCK_FROM[scope];
+      if (over >= 0) await this.redis.set(k[scope].block, '1', { EX: Math.min(2 ** over, MAX_BLOCK_SEC) });
     }
   }
 

@@ -31,6 +31,8 @@ export async function storeToken(models: Models, token: string, user: Pick<User,
 }
 
 const TOKEN_TTL_MS = 365 * 24 * 3600 * 1000;
+/** A token listing shows at most this many, newest first. */
+const LIST_LIMIT = 1000;
 
 /** A stored token as its owner (or an admin) may see it: the hint, never the value or its hash. */
 export interface TokenRecord {
@@ -71,6 +73,8 @@ export class Tokens {
     if (forOther && !isAdmin(caller.roles)) throw new Forbidden('permission [user:manage] not allowed: only an admin may mint a token for another user');
     const owner = (await this.models.User.findById(forOther ? req.userId : caller.id).lean()) as { _id: string; username: string; roles: string[]; disabled?: boolean } | null;
     if (!owner || owner.disabled) throw new NotFound('user', req.userId ?? caller.id);
+    // A widget token without its integration would have no limits: only an integration issues one.
+    if (owner.roles.includes('widget')) throw new Forbidden("widget tokens are issued by their integration (/integration/), not minted");
     const most = forOther ? owner.roles : caller.roles.filter((r) => owner.roles.includes(r));
     const roles = req.roles ?? most;
     const beyond = roles.filter((r) => !most.includes(r));
@@ -84,7 +88,7 @@ export class Tokens {
   /** The caller's API tokens, newest first; an admin sees everyone's. */
   async list(caller: User): Promise<TokenRecord[]> {
     const filter = isAdmin(caller.roles) ? { kind: { $ne: 'login' } } : { user_id: caller.id, kind: { $ne: 'login' } };
-    return (await this.models.ApiToken.find(filter).sort({ created: -1 }).limit(1000).lean()) as TokenRecord[];
+    return (await this.models.ApiToken.find(filter).sort({ created: -1 }).limit(LIST_LIMIT).lean()) as TokenRecord[];
   }
 
   /** Deletes one of the caller's tokens (an admin: anyone's); every instance refuses it from now on. */
