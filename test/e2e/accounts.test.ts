@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { startChatEnv, ChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
-import { launchChromium, openPage, PHONE, screenshot, signInWithPassword, TestPage } from './browser';
+import { launchChromium, PageSet, PHONE, screenshot, signInWithPassword, TestPage } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -14,20 +14,11 @@ const ADMIN_PASSWORD = 'e2e-admin-Passw0rd';
 let env: ChatEnv;
 let browser: Browser;
 let base: string;
-const pages: TestPage[] = [];
+let pages: PageSet;
 
-async function page(viewport?: { width: number; height: number }) {
-  const t = await openPage(browser, base, viewport);
-  pages.push(t);
-  return t;
-}
+const page = (viewport?: { width: number; height: number }) => pages.open(viewport);
 
-/** Closes the page and fails on any console error it logged. */
-async function done(t: TestPage) {
-  const errors = [...t.errors];
-  await t.close();
-  expect(errors).toEqual([]);
-}
+const done = (t: TestPage) => pages.done(t);
 
 const storedToken = (t: TestPage) => t.page.evaluate(() => (globalThis as any).localStorage.getItem('coco.token') as string | null);
 const navLabels = (t: TestPage) => t.page.locator('.ant-layout-sider .ant-menu-item').allInnerTexts();
@@ -56,10 +47,11 @@ beforeAll(async () => {
   browser = await launchChromium();
   env = await startChatEnv('e2e-acct', { COCO_ADMIN_PASSWORD: ADMIN_PASSWORD });
   base = env.api.url;
+  pages = new PageSet(browser, base);
 });
 
 afterAll(async () => {
-  for (const t of pages) await t.close().catch(() => undefined);
+  await pages?.closeAll();
   await browser?.close();
   await env?.close();
 });

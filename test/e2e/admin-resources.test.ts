@@ -4,27 +4,22 @@
 import type { Browser } from 'playwright-core';
 import { startChatEnv, ChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
-import { launchChromium, openPage, screenshot, signIn, TestPage } from './browser';
+import { launchChromium, PageSet, screenshot, signIn, TestPage } from './browser';
 
 jest.setTimeout(120_000);
 
 let env: ChatEnv;
 let browser: Browser;
 let base: string;
-const pages: TestPage[] = [];
+let pages: PageSet;
 
 async function page() {
-  const t = await openPage(browser, base);
-  pages.push(t);
+  const t = await pages.open();
   await signIn(t, base, env.api.token);
   return t;
 }
 
-async function done(t: TestPage) {
-  const errors = [...t.errors];
-  await t.close();
-  expect(errors).toEqual([]);
-}
+const done = (t: TestPage) => pages.done(t);
 
 const drawerSave = (t: TestPage) => t.page.locator('.ant-drawer-open').getByRole('button', { name: 'Save' }).click();
 
@@ -46,10 +41,11 @@ beforeAll(async () => {
   browser = await launchChromium();
   env = await startChatEnv('e2e-res');
   base = env.api.url;
+  pages = new PageSet(browser, base);
 });
 
 afterAll(async () => {
-  for (const t of pages) await t.close().catch(() => undefined);
+  await pages?.closeAll();
   await browser?.close();
   await env?.close();
 });

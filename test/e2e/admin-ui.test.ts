@@ -10,7 +10,7 @@ import { startChatEnv, ChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
 import { errorEnvelope } from '../../src/api/middleware/errors';
 import { staticUi, WEB_DIST } from '../../src/api/middleware/static';
-import { launchChromium, openPage, PHONE, screenshot, signIn, TestPage } from './browser';
+import { launchChromium, PageSet, PHONE, screenshot, signIn, TestPage } from './browser';
 import fs from 'node:fs';
 
 jest.setTimeout(120_000);
@@ -18,30 +18,22 @@ jest.setTimeout(120_000);
 let env: ChatEnv;
 let browser: Browser;
 let base: string;
-const pages: TestPage[] = [];
+let pages: PageSet;
 
-async function page(viewport?: { width: number; height: number }) {
-  const t = await openPage(browser, base, viewport);
-  pages.push(t);
-  return t;
-}
+const page = (viewport?: { width: number; height: number }) => pages.open(viewport);
 
-/** Closes the page and fails on any console error it logged. */
-async function done(t: TestPage) {
-  const errors = [...t.errors];
-  await t.close();
-  expect(errors).toEqual([]);
-}
+const done = (t: TestPage) => pages.done(t);
 
 beforeAll(async () => {
   if (!fs.existsSync(`${WEB_DIST}/index.html`)) throw new Error('web/dist is missing: run `npm run build:web` (npm ci does it through `prepare`)');
   browser = await launchChromium();
   env = await startChatEnv('e2e-ui');
   base = env.api.url;
+  pages = new PageSet(browser, base);
 });
 
 afterAll(async () => {
-  for (const t of pages) await t.close().catch(() => undefined);
+  await pages?.closeAll();
   await browser?.close();
   await env?.close();
 });

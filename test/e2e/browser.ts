@@ -56,6 +56,35 @@ export async function openPage(browser: Browser, baseUrl: string, viewport = DES
   return { page, context, errors, requests, expectStatuses, close: () => context.close() };
 }
 
+/**
+ * The pages a test file opens: `open` adds one, `done` closes it and fails the test on any console error
+ * it logged, `closeAll` (afterAll) closes what a failed test left open.
+ */
+export class PageSet {
+  private readonly pages: TestPage[] = [];
+
+  constructor(
+    private readonly browser: Browser,
+    private readonly baseUrl: string,
+  ) {}
+
+  async open(viewport?: { width: number; height: number }): Promise<TestPage> {
+    const t = await openPage(this.browser, this.baseUrl, viewport);
+    this.pages.push(t);
+    return t;
+  }
+
+  async done(t: TestPage): Promise<void> {
+    const errors = [...t.errors];
+    await t.close();
+    expect(errors).toEqual([]);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const t of this.pages) await t.close().catch(() => undefined);
+  }
+}
+
 export async function screenshot(page: Page, name: string) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

@@ -78,6 +78,33 @@ export function useResourceList<T extends Item>(resource: string, filter?: strin
   return { load, searchFor, setEnabled, confirmDelete, table };
 }
 
+/**
+ * Saving the drawer's item: PUT when it has an id, else POST; then the list reloads. The server's refusal
+ * is kept in `error` for the drawer to show; `save` tells whether it worked (the caller then closes).
+ */
+export function useItemSaver(resource: string, reload: () => Promise<void>) {
+  const { message } = App.useApp();
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState('');
+  const save = async (id: string | undefined, body: object, label?: string): Promise<boolean> => {
+    setSaving(true);
+    setError('');
+    try {
+      if (id) await api.put(`${resource}/${id}`, body);
+      else await api.post(`${resource}/`, body);
+      if (label) message.success(`Saved ${label}`);
+      await reload();
+      return true;
+    } catch (err) {
+      setError(errorText(err));
+      return false;
+    } finally {
+      setSaving(false);
+    }
+  };
+  return { saving, error, setError, save };
+}
+
 /** The side drawer that edits one item: Save at the top, the server's refusal above the form. */
 export function EditDrawer(props: { title: string; open: boolean; onClose: () => void; width: number; onSave: () => void; saving?: boolean; error: string; children: ReactNode }) {
   return (

@@ -8,7 +8,7 @@ import { ArrowLeftOutlined, FileTextOutlined, PlusOutlined, UploadOutlined } fro
 import { useNavigate, useParams } from 'react-router-dom';
 import { api, errorText, GetEnvelope } from '../api';
 import { ListToolbar, parseJsonObject, RowActions } from '../components';
-import { EditDrawer, useResourceList } from '../resource-list';
+import { EditDrawer, useItemSaver, useResourceList } from '../resource-list';
 import type { CocoDocument, Datasource } from '../types';
 
 type DsForm = Datasource & { config_text: string };
@@ -24,12 +24,12 @@ function DatasourceList() {
   const { message } = App.useApp();
   const navigate = useNavigate();
   const list = useResourceList<Datasource>('/datasource');
+  const saver = useItemSaver('/datasource', list.load);
   const [editing, setEditing] = useState<{ id?: string } | null>(null);
-  const [serverError, setServerError] = useState('');
   const [form] = Form.useForm<DsForm>();
 
   const open = async (d?: Datasource) => {
-    setServerError('');
+    saver.setError('');
     form.resetFields();
     let src = blankDs();
     if (d) {
@@ -53,15 +53,7 @@ function DatasourceList() {
     const { config_text, ...v } = form.getFieldsValue(true) as DsForm;
     const body: Datasource = { ...blankDs(), ...v, connector: { id: v.connector?.id ?? '', config: parseJsonObject(config_text, 'Connector config') } };
     delete body.id;
-    setServerError('');
-    try {
-      if (editing?.id) await api.put(`/datasource/${editing.id}`, body);
-      else await api.post('/datasource/', body);
-      setEditing(null);
-      await list.load();
-    } catch (err) {
-      setServerError(errorText(err));
-    }
+    if (await saver.save(editing?.id, body)) setEditing(null);
   };
 
   const columns: ColumnsType<Datasource> = [
@@ -90,7 +82,7 @@ function DatasourceList() {
         </Button>
       </ListToolbar>
       <Table<Datasource> {...list.table} columns={columns} />
-      <EditDrawer title={editing?.id ? 'Edit datasource' : 'New datasource'} open={!!editing} onClose={() => setEditing(null)} width={560} onSave={() => void save()} error={serverError}>
+      <EditDrawer title={editing?.id ? 'Edit datasource' : 'New datasource'} open={!!editing} onClose={() => setEditing(null)} width={560} onSave={() => void save()} saving={saver.saving} error={saver.error}>
         <Form form={form} layout="vertical">
           <Form.Item name="name" label="Name" rules={[{ required: true, whitespace: true }]}>
             <Input />

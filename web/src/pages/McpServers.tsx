@@ -6,7 +6,7 @@ import type { ColumnsType } from 'antd/es/table';
 import { PlusOutlined } from '@ant-design/icons';
 import { api, errorText, GetEnvelope } from '../api';
 import { httpUrlRule, lines, ListToolbar, RowActions } from '../components';
-import { EditDrawer, useResourceList } from '../resource-list';
+import { EditDrawer, useItemSaver, useResourceList } from '../resource-list';
 import type { McpServer, McpType } from '../types';
 
 type McpForm = Omit<McpServer, 'config'> & { command?: string; args_text?: string; env_text?: string; url?: string };
@@ -29,13 +29,13 @@ function toBody(v: McpForm): McpServer {
 export function McpServers() {
   const { message } = App.useApp();
   const list = useResourceList<McpServer>('/mcp_server');
+  const saver = useItemSaver('/mcp_server', list.load);
   const [editing, setEditing] = useState<{ id?: string } | null>(null);
-  const [serverError, setServerError] = useState('');
   const [form] = Form.useForm<McpForm>();
   const type = Form.useWatch('type', form) as McpType | undefined;
 
   const open = async (s?: McpServer) => {
-    setServerError('');
+    saver.setError('');
     form.resetFields();
     if (!s) {
       form.setFieldsValue(blank());
@@ -68,15 +68,7 @@ export function McpServers() {
       return;
     }
     const body = toBody({ ...blank(), ...(form.getFieldsValue(true) as McpForm) });
-    setServerError('');
-    try {
-      if (editing?.id) await api.put(`/mcp_server/${editing.id}`, body);
-      else await api.post('/mcp_server/', body);
-      setEditing(null);
-      await list.load();
-    } catch (err) {
-      setServerError(errorText(err));
-    }
+    if (await saver.save(editing?.id, body)) setEditing(null);
   };
 
   const columns: ColumnsType<McpServer> = [
@@ -101,7 +93,7 @@ export function McpServers() {
         </Button>
       </ListToolbar>
       <Table<McpServer> {...list.table} columns={columns} />
-      <EditDrawer title={editing?.id ? 'Edit MCP server' : 'New MCP server'} open={!!editing} onClose={() => setEditing(null)} width={600} onSave={() => void save()} error={serverError}>
+      <EditDrawer title={editing?.id ? 'Edit MCP server' : 'New MCP server'} open={!!editing} onClose={() => setEditing(null)} width={600} onSave={() => void save()} saving={saver.saving} error={saver.error}>
         <Form form={form} layout="vertical">
           <Row gutter={12}>
             <Col xs={24} md={14}>

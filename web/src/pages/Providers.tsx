@@ -6,7 +6,7 @@ import type { ColumnsType } from 'antd/es/table';
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { api, errorText, GetEnvelope } from '../api';
 import { httpUrlRule, ListToolbar, RowActions } from '../components';
-import { EditDrawer, useResourceList } from '../resource-list';
+import { EditDrawer, useItemSaver, useResourceList } from '../resource-list';
 import type { ModelProvider } from '../types';
 
 type ProviderForm = Omit<ModelProvider, 'api_key'> & { api_key_new?: string; clear_key?: boolean };
@@ -16,13 +16,12 @@ const blank = (): ProviderForm => ({ name: '', description: '', icon: '', websit
 export function Providers() {
   const { message } = App.useApp();
   const list = useResourceList<ModelProvider>('/model_provider');
+  const saver = useItemSaver('/model_provider', list.load);
   const [editing, setEditing] = useState<{ id?: string; hasKey: boolean; builtin?: boolean } | null>(null);
-  const [serverError, setServerError] = useState('');
-  const [saving, setSaving] = useState(false);
   const [form] = Form.useForm<ProviderForm>();
 
   const open = async (p?: ModelProvider) => {
-    setServerError('');
+    saver.setError('');
     form.resetFields();
     if (!p) {
       form.setFieldsValue(blank());
@@ -51,19 +50,7 @@ export function Providers() {
     const body: ModelProvider = { ...rest, models: (rest.models ?? []).filter((m) => m?.name?.trim()) };
     if (api_key_new) body.api_key = api_key_new;
     else if (clear_key) body.api_key = '';
-    setSaving(true);
-    setServerError('');
-    try {
-      if (editing?.id) await api.put(`/model_provider/${editing.id}`, body);
-      else await api.post('/model_provider/', body);
-      message.success(`Saved ${body.name}`);
-      setEditing(null);
-      await list.load();
-    } catch (err) {
-      setServerError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+    if (await saver.save(editing?.id, body, body.name)) setEditing(null);
   };
 
   // The masked key is left out of the PUT, so the stored one is kept.
@@ -93,7 +80,7 @@ export function Providers() {
         </Button>
       </ListToolbar>
       <Table<ModelProvider> {...list.table} columns={columns} />
-      <EditDrawer title={editing?.id ? 'Edit model provider' : 'New model provider'} open={!!editing} onClose={() => setEditing(null)} width={640} onSave={() => void save()} saving={saving} error={serverError}>
+      <EditDrawer title={editing?.id ? 'Edit model provider' : 'New model provider'} open={!!editing} onClose={() => setEditing(null)} width={640} onSave={() => void save()} saving={saver.saving} error={saver.error}>
         <Form form={form} layout="vertical">
           <Row gutter={12}>
             <Col xs={24} md={12}>

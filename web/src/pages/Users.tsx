@@ -7,7 +7,7 @@ import type { ColumnsType } from 'antd/es/table';
 import { PlusOutlined } from '@ant-design/icons';
 import { api, errorText, GetEnvelope } from '../api';
 import { ListToolbar, RowActions } from '../components';
-import { EditDrawer, useResourceList } from '../resource-list';
+import { EditDrawer, useItemSaver, useResourceList } from '../resource-list';
 import { useProfile } from '../profile';
 import type { Role, UserAccount } from '../types';
 
@@ -27,12 +27,11 @@ export function Users() {
   const me = useProfile();
   const list = useResourceList<UserAccount>('/user');
   const [editing, setEditing] = useState<{ id?: string } | null>(null);
-  const [serverError, setServerError] = useState('');
-  const [saving, setSaving] = useState(false);
+  const saver = useItemSaver('/user', list.load);
   const [form] = Form.useForm<UserForm>();
 
   const open = async (u?: UserAccount) => {
-    setServerError('');
+    saver.setError('');
     form.resetFields();
     if (!u) {
       form.setFieldsValue(blank());
@@ -58,19 +57,7 @@ export function Users() {
     const { password, ...fields } = v;
     const body: UserForm = { ...fields, username: fields.username.trim(), name: (fields.name ?? '').trim(), email: (fields.email ?? '').trim(), disabled: !!fields.disabled };
     if (password) body.password = password;
-    setSaving(true);
-    setServerError('');
-    try {
-      if (editing?.id) await api.put(`/user/${editing.id}`, body);
-      else await api.post('/user/', body);
-      message.success(`Saved ${body.username}`);
-      setEditing(null);
-      await list.load();
-    } catch (err) {
-      setServerError(errorText(err));
-    } finally {
-      setSaving(false);
-    }
+    if (await saver.save(editing?.id, body, body.username)) setEditing(null);
   };
 
   const setDisabled = async (u: UserAccount, disabled: boolean) => {
@@ -114,7 +101,7 @@ export function Users() {
         </Button>
       </ListToolbar>
       <Table<UserAccount> {...list.table} columns={columns} />
-      <EditDrawer title={editing?.id ? 'Edit user' : 'New user'} open={!!editing} onClose={() => setEditing(null)} width={560} onSave={() => void save()} saving={saving} error={serverError}>
+      <EditDrawer title={editing?.id ? 'Edit user' : 'New user'} open={!!editing} onClose={() => setEditing(null)} width={560} onSave={() => void save()} saving={saver.saving} error={saver.error}>
         <Form form={form} layout="vertical">
           <Form.Item name="username" label="Username" rules={[{ required: true, whitespace: true, message: 'A username' }]}>
             <Input autoComplete="off" />
