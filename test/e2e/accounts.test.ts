@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { startChatEnv, ChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
-import { launchChromium, PageSet, PHONE, screenshot, signInWithPassword, TestPage } from './browser';
+import { deleteRowConfirmed, launchChromium, PageSet, PHONE, screenshot, signInWithPassword, TestPage } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -191,12 +191,7 @@ test('the Disabled switch saves at once; delete asks first; errors show the serv
   await p.locator('.ant-drawer-open .ant-drawer-close').click();
   await p.locator('.ant-drawer-open').waitFor({ state: 'detached' });
 
-  await row.getByRole('button', { name: 'Delete' }).click();
-  await p.locator('.ant-modal-confirm-title').getByText('Delete user e2e-bob?').waitFor();
-  const deleted = p.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/user/${id}`));
-  await p.locator('.ant-modal-confirm').getByRole('button', { name: 'Delete' }).click();
-  expect((await deleted).status()).toBe(200);
-  await row.waitFor({ state: 'detached' });
+  await deleteRowConfirmed(p, id, 'Delete user e2e-bob?', `/user/${id}`);
   expect((await env.api.request('GET', `/user/${id}`)).status).toBe(404);
   await done(t);
 });

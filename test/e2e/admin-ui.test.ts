@@ -10,7 +10,7 @@ import { startChatEnv, ChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
 import { errorEnvelope } from '../../src/api/middleware/errors';
 import { staticUi, WEB_DIST } from '../../src/api/middleware/static';
-import { launchChromium, PageSet, PHONE, screenshot, signIn, TestPage } from './browser';
+import { deleteRowConfirmed, launchChromium, PageSet, PHONE, screenshot, signIn, TestPage } from './browser';
 import fs from 'node:fs';
 
 jest.setTimeout(120_000);
@@ -199,13 +199,7 @@ describe('assistants', () => {
     await p.waitForSelector('[data-testid=add-assistant]');
 
     // Delete the copy: confirm dialog, then it is gone.
-    const copyRow = p.locator(`tr[data-row-key="${copyId}"]`);
-    await copyRow.getByRole('button', { name: 'Delete' }).click();
-    await p.locator('.ant-modal-confirm-title').getByText('Delete assistant E2E helper_copy?').waitFor();
-    const deleted = p.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/assistant/${copyId}`));
-    await p.locator('.ant-modal-confirm').getByRole('button', { name: 'Delete' }).click();
-    expect((await deleted).status()).toBe(200);
-    await copyRow.waitFor({ state: 'detached' });
+    await deleteRowConfirmed(p, copyId, 'Delete assistant E2E helper_copy?', `/assistant/${copyId}`);
     expect((await env.api.request('GET', `/assistant/${copyId}`)).status).toBe(404);
 
     await done(t);

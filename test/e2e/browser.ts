@@ -85,6 +85,17 @@ export class PageSet {
   }
 }
 
+/** Deletes a table row through its Delete button and the confirm dialog; waits for the DELETE and the row to go. */
+export async function deleteRowConfirmed(p: Page, rowKey: string, confirmTitle: string, apiPath: string) {
+  const row = p.locator(`tr[data-row-key="${rowKey}"]`);
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await p.locator('.ant-modal-confirm-title').getByText(confirmTitle).waitFor();
+  const deleted = p.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(apiPath));
+  await p.locator('.ant-modal-confirm').getByRole('button', { name: 'Delete' }).click();
+  expect((await deleted).status()).toBe(200);
+  await row.waitFor({ state: 'detached' });
+}
+
 export async function screenshot(page: Page, name: string) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
