@@ -1,21 +1,33 @@
-// What is secret in a record, and how it is shown and kept. Provider keys and API tokens show their ends
-// (`abcd***************wxyz`); MCP env values and connector credentials show `******`. Sending a mask back
-// on PUT keeps the stored value: a form can round-trip a record without knowing its secrets.
+// What is secret in a record, and how it is shown and kept. Provider keys and API tokens show their last
+// 4 characters (`***************wxyz`); MCP env values and connector credentials show `******`. Sending a
+// mask back on PUT keeps the stored value (a form can round-trip a record without knowing its secrets),
+// unless the endpoint the secret goes to changed: then the secret must be sent again.
 import { isObject } from '../shared/objects';
 import { InvalidInput } from './errors';
 
 /** What GET shows instead of an MCP env value or a connector credential. */
 export const SECRET_MASK = '******';
 
-/** What listings show instead of a key or token: `abcd***************wxyz`, or `********` when short. */
+/**
+ * What reads show instead of a key or token: at most its last 4 characters (`***************wxyz`), and
+ * nothing of a short one (`********`). The start of a key often names its kind (`sk-proj-`): not shown.
+ */
 export function maskSecret(secret: string): string {
   if (!secret) return '';
   if (secret.length < 16) return '*'.repeat(8);
-  return `${secret.slice(0, 4)}${'*'.repeat(15)}${secret.slice(-4)}`;
+  return `${'*'.repeat(15)}${secret.slice(-4)}`;
 }
 
-/** The shapes maskSecret() produces. No real key looks like this. */
-export const MASKED_SECRET = /^(\*{8}|.{4}\*{15}.{4})$/s;
+/** The shapes maskSecret() produces, now and before (first 4 and last 4 shown). No real key looks like this. */
+export const MASKED_SECRET = /^(\*{8}|\*{15}.{4}|.{4}\*{15}.{4})$/s;
+
+/**
+ * Whether a secret stored for one endpoint may be kept for the record as it is now: not when the endpoint
+ * it is sent to changed (a new base URL, a new command): it would be handed to whoever runs there.
+ */
+export function sameEndpoint(before: Record<string, unknown> | undefined, after: Record<string, unknown>, keys: string[]): boolean {
+  return !before || keys.every((k) => JSON.stringify(before[k] ?? null) === JSON.stringify(after[k] ?? null));
+}
 
 /** Keys of a connector config whose string values are credentials. */
 const SECRET_KEY = /token|secret|passw(or)?d|api[-_.]?key|access[-_.]?key|private[-_.]?key|credential|authorization|cookie/i;

@@ -5,6 +5,7 @@
 import { Query } from 'mingo';
 import { isObject } from '../shared/objects';
 import type { IndexedDoc } from './types';
+import { RE2JS } from 're2js';
 
 export type DocPredicate = (doc: IndexedDoc) => boolean;
 
@@ -63,15 +64,31 @@ function fieldPredicate(field: string, cond: unknown): DocPredicate | null {
   }
   const regexOnly = keys.every((k) => k === '$regex' || k === '$options');
   if (regexOnly && typeof cond.$regex === 'string' && (cond.$options === undefined || cond.$options === 'i')) {
-    let re: RegExp;
-    try {
-      re = new RegExp(cond.$regex, cond.$options === 'i' ? 'i' : '');
-    } catch {
-      return null; // let mingo report it the way it always did
-    }
-    return anyValue(get, (v) => typeof v === 'string' && re.test(v));
+    const test = regexTest(cond.$regex, cond.$options === 'i');
+    if (!test) return null; // let mingo report it the way it always did
+    return anyValue(get, (v) => typeof v === 'string' && test(v));
   }
   return null;
+}
+
+/**
+ * A regex test that takes linear time: a wildcard compiles to runs of `.*`, which V8's backtracking
+ * engine can take exponential time on (ten `*a` segments on a 40-character title: seconds), so patterns
+ * with a repeated `.` run on RE2 (re2js); plain literals and prefixes, the common case, stay native.
+ */
+function regexTest(pattern: string, insensitive: boolean): ((v: string) => boolean) | null {
+  try {
+    // Any `.*` or `.+` (an escaped `\.` followed by one too: RE2 is as right there, and a backslash count is
+    // one more thing to get wrong).
+    if (pattern.includes('.*') || pattern.includes('.+')) {
+      const re2 = RE2JS.compile(pattern, insensitive ? RE2JS.CASE_INSENSITIVE : 0);
+      return (v) => re2.matcher(v).find();
+    }
+    const re = new RegExp(pattern, insensitive ? 'i' : '');
+    return (v) => re.test(v);
+  } catch {
+    return null;
+  }
 }
 
 /** A predicate equivalent to `new Query(filter).test(doc)`. */

@@ -2,7 +2,7 @@
 // real MongoDB and FerretDB 1.24 accept ($and/$or/$nor, $in, $regex, comparison operators, $exists).
 import { isObject } from '../shared/objects';
 import { SearchQueryError } from './errors';
-import { isHidden, SearchFields, storedPath } from './fields';
+import { checkField, SearchFields } from './fields';
 
 export type Filter = Record<string, unknown>;
 type Json = unknown;
@@ -18,7 +18,13 @@ export function tokenize(text: string): string[] {
   return text.match(/[\p{L}\p{N}_]+/gu) ?? [];
 }
 
+/** Bounds of one search: what a legitimate query never comes near, and what keeps a hostile one cheap. */
+export const QUERY_LIMITS = { clauses: 1024, depth: 32, words: 1024, values: 1024, textLength: 10_000 } as const;
+
 class Compiler {
+  private clauses = 0;
+  private words_ = 0;
+
   constructor(private readonly fields: SearchFields) {}
 
   private fail(path: string, message: string): never {
@@ -26,12 +32,17 @@ class Compiler {
   }
 
   private field(path: string, name: string): string {
-    if (typeof name !== 'string' || name === '') this.fail(path, 'a field name is required');
-    const stored = storedPath(name);
-    if (isHidden(this.fields, stored)) {
-      this.fail(path, `field "${name}" is not searchable`);
-    }
-    return stored;
+    return checkField(this.fields, name, path);
+  }
+
+  /** Counts a clause and checks its nesting (the path's depth): both bounded. */
+  private enter(path: string): void {
+    if (++this.clauses > QUERY_LIMITS.clauses) this.fail(path, `a query may have at most ${QUERY_LIMITS.clauses} clauses`);
+    if (path.split('.').length > QUERY_LIMITS.depth) this.fail(path, `queries may nest at most ${QUERY_LIMITS.depth} levels`);
+  }
+
+  private values(path: string, values: unknown[]): void {
+    if (values.length > QUERY_LIMITS.values) this.fail(path, `at most ${QUERY_LIMITS.values} values`);
   }
 
   /** `{field: value}` or `{field: {<key>: value, ...}}`: exactly one field. */
@@ -61,7 +72,10 @@ class Compiler {
     if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') {
       this.fail(path, 'expected a text query');
     }
+    if (String(text).length > QUERY_LIMITS.textLength) this.fail(path, `a text query may have at most ${QUERY_LIMITS.textLength} characters`);
     const tokens = tokenize(String(text));
+    this.words_ += tokens.length;
+    if (this.words_ > QUERY_LIMITS.words) this.fail(path, `a query may have at most ${QUERY_LIMITS.words} words`);
     if (tokens.length === 0) return MATCH_NONE;
     const perToken = tokens.map((t) => anyField(fields, { $regex: escapeRegex(t), $options: 'i' }));
     if (perToken.length === 1) return perToken[0] as Filter;
@@ -71,7 +85,8 @@ class Compiler {
   compile(clause: Json, path = 'query'): Filter {
     if (!isObject(clause)) this.fail(path, 'expected a query object');
     const keys = Object.keys(clause);
-    if (keys.length !== 1) this.fail(path, `expected exactly one query type, got ${keys.length === 0 ? 'none' : keys.join(', ')}`);
+    if (keys.length !== 1) this.fail(path, `expected exactly one query type, got ${keys.length === 0 ? 'none' : keys.slice(0, 5).join(', ')}`);
+    this.enter(path);
     const type = keys[0] as string;
     const body = clause[type];
     const at = `${path}.${type}`;
@@ -91,10 +106,12 @@ class Compiler {
         const [name, values] = this.single(at, body);
         const field = this.field(at, name);
         if (!Array.isArray(values)) this.fail(`${at}.${name}`, 'expected an array of values');
+        this.values(`${at}.${name}`, values);
         return { [field]: { $in: values.map((v, i) => this.value(field, v, `${at}.${name}[${i}]`)) } };
       }
       case 'ids': {
         if (!isObject(body) || !Array.isArray(body.values)) this.fail(at, 'expected {"values": [...]}');
+        this.values(at, body.values);
         return { _id: { $in: body.values.map(String) } };
       }
       case 'match':
@@ -117,6 +134,7 @@ class Compiler {
       case 'simple_query_string': {
         if (!isObject(body)) this.fail(at, 'expected an object with "query"');
         const names = Array.isArray(body.fields) && body.fields.length > 0 ? body.fields : this.fields.defaultFields;
+        this.values(`${at}.fields`, names);
         const fields = names.flatMap((n) => this.textFields(this.field(at, String(n).replace(/\^[\d.]+$/, ''))));
         return this.words([...new Set(fields)], body.query, body.operator ?? body.default_operator ?? 'or', at);
       }
@@ -133,7 +151,13 @@ class Compiler {
         const field = this.field(at, name);
         const raw = isObject(spec) ? (spec.value ?? spec.wildcard) : spec;
         if (typeof raw !== 'string') this.fail(`${at}.${name}`, 'expected a string pattern');
-        const re = raw.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c))).join('');
+        // Runs of `*` are one `.*`. The embedded store (FerretDB) and the retrieval filter (re2js) match in
+        // linear time; MongoDB's backtracking engine is bounded by the search's time limit.
+        const re = raw
+          .replace(/\*+/g, '*')
+          .split('')
+          .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c)))
+          .join('');
         return { [field]: { $regex: `^${re}$` } };
       }
       case 'exists': {
@@ -170,6 +194,7 @@ class Compiler {
   private list(v: Json, path: string): Filter[] {
     if (v === undefined) return [];
     const items = Array.isArray(v) ? v : [v];
+    if (items.length > QUERY_LIMITS.clauses) this.fail(path, `at most ${QUERY_LIMITS.clauses} clauses`);
     return items.map((c, i) => this.compile(c, Array.isArray(v) ? `${path}[${i}]` : path));
   }
 

@@ -4,8 +4,17 @@ import type { AnyModel } from '../models';
 import { isObject } from '../shared/objects';
 import { SearchQueryError } from './errors';
 import { compileQuery, Filter } from './es-query';
-import { isHidden, SearchFields, storedPath } from './fields';
-import { EsBody, parseSort } from './query-string';
+import { checkField, SearchFields } from './fields';
+import { EsBody, MAX_FROM, MAX_SIZE, parseSort } from './query-string';
+
+/** How long a search may run on the database (MongoDB and FerretDB stop it there: maxTimeMS). */
+export const SEARCH_TIME_LIMIT_MS = 5000;
+
+/** MongoDB's MaxTimeMSExpired (code 50), as both MongoDB and FerretDB report it. */
+const isTimeLimit = (err: unknown) => (err as { code?: number } | null)?.code === 50;
+
+/** How many aggregations one search may ask for. */
+const MAX_AGGS = 20;
 
 export interface SearchRequest {
   /** Clauses AND-ed together (query-string part, ES body part, endpoint scoping). */
@@ -38,6 +47,7 @@ export interface EsResponse<T> {
 export function toMongoSort(sort: unknown, fields: SearchFields): Record<string, 1 | -1> {
   const out: Record<string, 1 | -1> = {};
   const items = Array.isArray(sort) ? sort : [sort];
+  if (items.length > 32) throw new SearchQueryError('sort: at most 32 sort fields');
   for (const item of items) {
     if (typeof item === 'string') {
       for (const s of parseSort(item)) Object.assign(out, toMongoSort(s, fields));
@@ -49,9 +59,7 @@ export function toMongoSort(sort: unknown, fields: SearchFields): Record<string,
       const order = isObject(spec) ? spec.order : spec;
       const dir = String(order ?? 'asc').toLowerCase();
       if (dir !== 'asc' && dir !== 'desc') throw new SearchQueryError(`sort.${field}: order must be asc or desc`);
-      const stored = storedPath(field);
-      if (isHidden(fields, stored)) throw new SearchQueryError(`sort: field "${field}" is not sortable`);
-      out[stored] = dir === 'asc' ? 1 : -1;
+      out[checkField(fields, field, 'sort', 'sortable')] = dir === 'asc' ? 1 : -1;
     }
   }
   return out;
@@ -82,20 +90,20 @@ export function flattenAnd(filter: Filter): Filter {
 
 async function termsAggs(model: AnyModel, filter: Filter, aggs: unknown, fields: SearchFields) {
   if (!isObject(aggs)) throw new SearchQueryError('aggs: expected an object of named aggregations');
+  if (Object.keys(aggs).length > MAX_AGGS) throw new SearchQueryError(`aggs: at most ${MAX_AGGS} aggregations`);
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(aggs)) {
     if (!isObject(spec) || !isObject(spec.terms) || typeof spec.terms.field !== 'string') {
       throw new SearchQueryError(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
     }
-    const field = storedPath(spec.terms.field);
-    if (isHidden(fields, field)) throw new SearchQueryError(`aggs.${name}: field "${spec.terms.field}" is not searchable`);
+    const field = checkField(fields, spec.terms.field, `aggs.${name}.terms.field`, 'aggregatable');
     const size = spec.terms.size === undefined ? 10 : Number(spec.terms.size);
     if (!Number.isInteger(size) || size < 0) throw new SearchQueryError(`aggs.${name}.terms.size: expected a non-negative integer`);
     const pipeline: PipelineStage[] = [{ $match: filter }];
     if (fields.arrays?.includes(field)) pipeline.push({ $unwind: `$${field}` });
     // FerretDB 1.24 supports $group only with $sum/$count; sorting and cutting are done here.
     pipeline.push({ $group: { _id: `$${field}`, doc_count: { $sum: 1 } } });
-    const groups = (await model.aggregate(pipeline)) as Array<{ _id: unknown; doc_count: number }>;
+    const groups = (await model.aggregate(pipeline).option({ maxTimeMS: SEARCH_TIME_LIMIT_MS })) as Array<{ _id: unknown; doc_count: number }>;
     const buckets = groups
       .filter((g) => g._id !== null && g._id !== undefined && g._id !== '')
       .sort((a, b) => b.doc_count - a.doc_count || String(a._id).localeCompare(String(b._id)));
@@ -120,10 +128,13 @@ export async function runSearch<T>(
   const sort = req.sort !== undefined ? toMongoSort(req.sort, fields) : {};
   const effectiveSort = { ...(Object.keys(sort).length ? sort : (req.defaultSort ?? { created: -1 })), _id: 1 as const };
   const [docs, total, aggregations] = await Promise.all([
-    req.size === 0 ? [] : model.find(filter).sort(effectiveSort).skip(req.from).limit(req.size).lean(),
-    model.countDocuments(filter),
+    req.size === 0 ? [] : model.find(filter).sort(effectiveSort).skip(req.from).limit(req.size).maxTimeMS(SEARCH_TIME_LIMIT_MS).lean(),
+    model.countDocuments(filter).maxTimeMS(SEARCH_TIME_LIMIT_MS),
     req.aggs !== undefined ? termsAggs(model, filter, req.aggs, fields) : undefined,
-  ]);
+  ]).catch((err: unknown) => {
+    if (isTimeLimit(err)) throw new SearchQueryError(`the search took longer than ${SEARCH_TIME_LIMIT_MS / 1000} s: narrow the query`);
+    throw err;
+  });
   return { ...esResponse(fields.index, (docs as Array<Record<string, unknown>>).map(present), (docs as Array<{ _id: unknown }>).map((d) => String(d._id)), total, started), ...(aggregations && { aggregations }) };
 }
 
@@ -153,8 +164,9 @@ export function toSearchRequest(qs: EsBody, body: unknown): SearchRequest {
   for (const k of ['from', 'size'] as const) {
     const v = body[k];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10_000) {
-      throw new SearchQueryError(`search body: ${k} must be an integer between 0 and 10000`);
+    const max = k === 'size' ? MAX_SIZE : MAX_FROM;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
+      throw new SearchQueryError(`search body: ${k} must be an integer between 0 and ${max}`);
     }
     req[k] = v;
   }

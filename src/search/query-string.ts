@@ -28,7 +28,11 @@ function typed(raw: string): unknown[] {
   return [raw];
 }
 
-export function intParam(q: QueryParams, name: string, fallback: number, max = 10_000): number {
+/** The most hits one search returns, and how deep it may page. */
+export const MAX_SIZE = 1000;
+export const MAX_FROM = 10_000;
+
+export function intParam(q: QueryParams, name: string, fallback: number, max = MAX_FROM): number {
   const raw = last(q[name]);
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -103,7 +107,7 @@ export function queryStringToEs(q: QueryParams, defaultFieldsIn: string[], defau
 
   const body: EsBody = {
     from: intParam(q, 'from', 0),
-    size: intParam(q, 'size', defaultSize),
+    size: intParam(q, 'size', defaultSize, MAX_SIZE),
   };
   if (must.length || filter.length || mustNot.length) {
     body.query = { bool: { ...(must.length && { must }), ...(filter.length && { filter }), ...(mustNot.length && { must_not: mustNot }) } };

@@ -249,7 +249,7 @@ describe('users', () => {
 
     const aggs = await api.request('POST', '/user/_search', { size: 0, aggs: { h: { terms: { field: 'password_hash' } } } });
     expect(aggs.status).toBe(400);
-    expect(aggs.body.error.reason).toBe('aggs.h: field "password_hash" is not searchable');
+    expect(aggs.body.error.reason).toBe('aggs.h.terms.field: field "password_hash" is not aggregatable');
     expect(aggs.text).not.toContain('argon2');
     for (const query of [{ exists: { field: 'password_hash' } }, { prefix: { password_hash: '$argon2' } }, { wildcard: { 'password_hash.keyword': '*' } }]) {
       const res = await api.request('POST', '/user/_search', { query });
@@ -427,10 +427,10 @@ describe('API tokens', () => {
     expect(adminList.body.some((t: any) => t.name === 'login')).toBe(false); // logins are not API tokens
     for (const list of [aliceList, adminList]) {
       for (const v of values) expect(list.text).not.toContain(v);
-      for (const t of list.body) expect(t.access_token).toMatch(/^.{4}\*{15}.{4}$/);
+      for (const t of list.body) expect(t.access_token).toMatch(/^\*{15}.{4}$/);
     }
     const shown = adminList.body.find((t: any) => t.id === a1.id).access_token;
-    expect(shown).toBe(`${a1.access_token.slice(0, 4)}${'*'.repeat(15)}${a1.access_token.slice(-4)}`);
+    expect(shown).toBe(`${'*'.repeat(15)}${a1.access_token.slice(-4)}`);
 
     const steal = await api.anonymous('DELETE', `/auth/access_token/${a1.id}`, undefined, as(bobJwt));
     expect(steal.status).toBe(404);

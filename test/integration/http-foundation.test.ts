@@ -117,7 +117,7 @@ describe('API tokens', () => {
     expect(list.text).not.toContain(token);
     expect(list.text).not.toContain(api.token);
     const entry = (list.body as Array<{ id: string; name: string; access_token: string }>).find((t) => t.name === 'ci');
-    expect(entry!.access_token).toBe(`${token.slice(0, 4)}${'*'.repeat(15)}${token.slice(-4)}`);
+    expect(entry!.access_token).toBe(`${'*'.repeat(15)}${token.slice(-4)}`);
 
     // only hashes are stored
     const stored = await api.server.deps.mongo.models.ApiToken.find().lean();

@@ -214,18 +214,30 @@ describe('update (PUT replaces)', () => {
     const res = await api.request(
       'PUT',
       `/mcp_server/${id}`,
-      stdio({ name: 'Renamed', tags: [], description: undefined }, { args: ['--headless'], env: { GITHUB_TOKEN: MASK, NEW_VAR: 'fresh' } }),
+      stdio({ name: 'Renamed', tags: [], description: undefined }, { env: { GITHUB_TOKEN: MASK, NEW_VAR: 'fresh' } }),
     );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ _id: id, result: 'updated' });
 
     const after = await stored(id);
-    expect(after).toMatchObject({ name: 'Renamed', description: '', tags: [], config: { command: 'npx', args: ['--headless'] } });
+    expect(after).toMatchObject({ name: 'Renamed', description: '', tags: [], config: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-github'] } });
     expect(storedEnv(after)).toEqual({ GITHUB_TOKEN: SECRET, NEW_VAR: 'fresh' });
     expect(after.created).toEqual(before.created);
 
     await api.request('PUT', `/mcp_server/${id}`, stdio({}, { env: { GITHUB_TOKEN: 'rotated-token' } }));
     expect(storedEnv(await stored(id))).toEqual({ GITHUB_TOKEN: 'rotated-token' });
+  });
+
+  it('does not hand stored env values to a new command or new args: "******" is then a 400, and leaving a value out drops it', async () => {
+    const id = await create(stdio());
+    for (const changed of [{ args: ['-y', 'printenv'] }, { command: 'node', args: ['-e', 'console.log(process.env)'] }]) {
+      const res = await api.request('PUT', `/mcp_server/${id}`, stdio({}, { ...changed, env: { GITHUB_TOKEN: MASK } }));
+      expectBadRequest(res, 'config.env.GITHUB_TOKEN');
+      expect(res.body.error.reason).toBe('config.env.GITHUB_TOKEN: the command or its args changed, so stored values are not given to it; send the value again');
+      expect(storedEnv(await stored(id))).toEqual({ GITHUB_TOKEN: SECRET, LOG_LEVEL: OTHER_SECRET });
+    }
+    expect((await api.request('PUT', `/mcp_server/${id}`, stdio({}, { args: ['-y', 'printenv'], env: {} }))).status).toBe(200);
+    expect(storedEnv(await stored(id))).toEqual({});
   });
 
   it('the record read by GET can be sent back unchanged without losing the env values', async () => {

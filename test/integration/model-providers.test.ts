@@ -2,7 +2,8 @@
 import { startTestApi, TestApi, TestResponse } from '../helpers/api';
 
 const KEY = 'sk-plain-provider-key-0123456789abcdef';
-const MASKED = 'sk-p***************cdef';
+/** What reads show of KEY: its last 4 characters only. */
+const MASKED = '***************cdef';
 
 let api: TestApi;
 
@@ -214,6 +215,27 @@ describe('update (PUT replaces)', () => {
     expect(after).toMatchObject({ name: 'Renamed', description: '', icon: '', api_type: 'ollama', base_url: 'http://127.0.0.1:11434', models: [{ name: 'llama3' }] });
     expect(after.created).toEqual(before.created);
     expect((after.updated as Date).getTime()).toBeGreaterThanOrEqual((before.updated as Date).getTime());
+  });
+
+  it('drops the stored key when base_url or api_type changes and no key comes with it; a mask is then a 400', async () => {
+    for (const change of [{ base_url: 'https://attacker.example/v1' }, { api_type: 'ollama' }]) {
+      const id = await create();
+      const masked = await api.request('PUT', `/model_provider/${id}`, provider({ ...change, api_key: MASKED }));
+      expectBadRequest(masked, 'api_key');
+      expect(masked.body.error.reason).toBe('api_key: base_url or api_type changed, so the stored key is not sent to the new endpoint; send the key again, or omit api_key to drop it');
+      expect((await stored(id)).api_key).toBe(KEY);
+      const { api_key: _omit, ...rest } = provider(change);
+      expect((await api.request('PUT', `/model_provider/${id}`, rest)).status).toBe(200);
+      expect((await stored(id)).api_key).toBe('');
+      expect((await api.request('PUT', `/model_provider/${id}`, provider({ ...change, api_key: 'sk-a-new-key-for-the-new-endpoint' }))).status).toBe(200);
+      expect((await stored(id)).api_key).toBe('sk-a-new-key-for-the-new-endpoint');
+    }
+  });
+
+  it('still takes back the mask of the older format (first 4 and last 4) for the same endpoint', async () => {
+    const id = await create();
+    expect((await api.request('PUT', `/model_provider/${id}`, provider({ api_key: 'sk-p***************cdef' }))).status).toBe(200);
+    expect((await stored(id)).api_key).toBe(KEY);
   });
 
   it('keeps the stored key when api_key is omitted', async () => {

@@ -114,7 +114,7 @@ describe('search request', () => {
     const req = toSearchRequest(qs, { query: { term: { a: 1 } }, from: 2, aggs: { t: { terms: { field: 'tags' } } } });
     expect(req.clauses).toHaveLength(2);
     expect(req).toMatchObject({ from: 2, size: 3, aggs: { t: { terms: { field: 'tags' } } } });
-    expect(() => toSearchRequest(qs, { size: 20000 })).toThrow('size must be an integer between 0 and 10000');
+    expect(() => toSearchRequest(qs, { size: 20000 })).toThrow('size must be an integer between 0 and 1000');
     expect(() => toSearchRequest(qs, { script: {} })).toThrow('unsupported key "script"');
   });
 });

@@ -26,6 +26,29 @@ export function describeJsonError(text: string, err: Error): string {
   return `malformed JSON body at line ${line}, column ${column}: ${detail}${hint}${near ? `, near: ${near}` : ''}`;
 }
 
+/** How deep a body's objects and arrays may nest: far beyond any real request, far below a stack overflow. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Where the text's nesting first goes deeper than `limit` (a character offset), or -1: one pass over the
+ * raw text, so nothing walks a hostile body before it is refused.
+ */
+export function depthExceededAt(text: string, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > limit) return i;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return -1;
+}
+
 /** FerretDB rejects strings with NUL characters, and no legitimate input has them. */
 function findNul(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : undefined;
@@ -57,6 +80,11 @@ export function jsonBody(limitBytes: number) {
       throw err;
     }
     if (text.trim() !== '') {
+      const deep = depthExceededAt(text, MAX_JSON_DEPTH);
+      if (deep >= 0) {
+        const { line, column } = lineAndColumn(text, deep);
+        throw new BadRequestError(`request body nests deeper than ${MAX_JSON_DEPTH} levels (at line ${line}, column ${column})`);
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -3,7 +3,7 @@
 // instance. The built-in admin (id "admin") can be edited but keeps its admin role and cannot be disabled
 // or deleted, so the deployment always has someone who can manage it.
 import type { Models } from '../../models';
-import type { SearchFields } from '../../search/fields';
+import { knownPaths, type SearchFields } from '../../search/fields';
 import { isAdmin } from '../access';
 import type { Credentials } from '../auth/credentials';
 import { Forbidden } from '../errors';
@@ -11,6 +11,7 @@ import { RecordStore, Stored } from '../record';
 import { ADMIN_USER } from '../users';
 import { hashPassword } from './passwords';
 import type { UserCreate, UserUpdate } from './schema';
+import { userSchema } from '../../models/user';
 
 export const USER_SEARCH_FIELDS: SearchFields = {
   index: 'coco_user',
@@ -19,6 +20,7 @@ export const USER_SEARCH_FIELDS: SearchFields = {
   dates: ['created', 'updated'],
   arrays: ['roles'],
   hidden: ['password_hash'],
+  known: knownPaths(userSchema),
 };
 
 /** A user as any read shows it: never the password hash; name and email always strings. */

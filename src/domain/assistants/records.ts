@@ -1,10 +1,11 @@
 // An assistant as stored ↔ as read, and the defaults applied when one is loaded (coco-api.md §5.3).
 import { deserialize, serialize } from '../../models/base';
-import type { SearchFields } from '../../search/fields';
+import { knownPaths, type SearchFields } from '../../search/fields';
 import type { BuiltinTools } from '../../shared/tools';
 import { DEFAULT_ANSWER_TEMPLATE, DEFAULT_INTENT_TEMPLATE, DEFAULT_PICKING_TEMPLATE, DEFAULT_ROLE_PROMPT } from '../../shared/prompts';
 import type { Stored } from '../record';
 import type { AssistantInput } from './schema';
+import { assistantSchema } from '../../models/assistant';
 
 export const ASSISTANT_SEARCH_FIELDS: SearchFields = {
   index: 'coco_assistant',
@@ -12,6 +13,7 @@ export const ASSISTANT_SEARCH_FIELDS: SearchFields = {
   fulltext: ['name', 'description', 'category', 'tags'],
   dates: ['created', 'updated'],
   arrays: ['tags'],
+  known: knownPaths(assistantSchema),
 };
 
 /** datasource.filter is free-form ES JSON: stored serialized (FerretDB refuses `$`/`.` keys). */

@@ -1,10 +1,11 @@
 // A datasource as stored ↔ as read: its connector config is free-form JSON (kept serialized) that may hold
 // credentials, masked on GET and in hits and kept when a PUT sends the mask back.
 import { deserialize, serialize } from '../../models/base';
-import type { SearchFields } from '../../search/fields';
+import { knownPaths, type SearchFields } from '../../search/fields';
 import type { Stored } from '../record';
 import { maskConfig, unmaskConfig } from '../secrets';
 import type { DatasourceInput } from './schema';
+import { datasourceSchema } from '../../models/datasource';
 
 export const DATASOURCE_SEARCH_FIELDS: SearchFields = {
   index: 'coco_datasource',
@@ -13,6 +14,7 @@ export const DATASOURCE_SEARCH_FIELDS: SearchFields = {
   dates: ['created', 'updated'],
   arrays: ['tags'],
   hidden: ['connector.config_json'],
+  known: knownPaths(datasourceSchema),
 };
 
 const storedConfig = (doc: Stored | undefined) => deserialize((doc?.connector as { config_json?: string } | undefined)?.config_json);

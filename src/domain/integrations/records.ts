@@ -1,7 +1,8 @@
 // An integration as stored ↔ what its widget token may do, and what its public widget endpoint shows.
-import type { SearchFields } from '../../search/fields';
+import { knownPaths, type SearchFields } from '../../search/fields';
 import type { Stored } from '../record';
 import type { IntegrationLimits } from '../users';
+import { integrationSchema } from '../../models/integration';
 
 export const INTEGRATION_SEARCH_FIELDS: SearchFields = {
   index: 'coco_integration',
@@ -9,6 +10,7 @@ export const INTEGRATION_SEARCH_FIELDS: SearchFields = {
   fulltext: ['name', 'description'],
   dates: ['created', 'updated'],
   hidden: ['token'],
+  known: knownPaths(integrationSchema),
 };
 
 type Modules = { search?: { enabled?: boolean; datasource?: string[] }; ai_chat?: { enabled?: boolean; assistants?: string[] } };

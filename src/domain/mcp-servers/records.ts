@@ -1,12 +1,13 @@
 // An MCP server as stored ↔ as read: env values are secrets (masked on GET, kept when the mask is sent
 // back); search hits carry no config at all. Env is stored as name/value pairs: variable names are
 // free-form keys FerretDB may refuse as object keys.
-import type { SearchFields } from '../../search/fields';
+import { knownPaths, type SearchFields } from '../../search/fields';
 import type { McpServerConfig } from '../../shared/tools';
 import { InvalidInput } from '../errors';
 import type { Stored } from '../record';
-import { SECRET_MASK } from '../secrets';
+import { sameEndpoint, SECRET_MASK } from '../secrets';
 import type { McpServerInput } from './schema';
+import { mcpServerSchema } from '../../models/mcp-server';
 
 export const MCP_SEARCH_FIELDS: SearchFields = {
   index: 'coco_mcp_server',
@@ -15,16 +16,22 @@ export const MCP_SEARCH_FIELDS: SearchFields = {
   dates: ['created', 'updated'],
   arrays: ['tags'],
   hidden: ['config'],
+  known: knownPaths(mcpServerSchema),
 };
 
 type EnvPair = { name: string; value: string };
 type StoredConfig = { command?: string; args?: string[]; env?: EnvPair[]; url?: string };
 
+/** What runs a stdio server: a change here means stored env values are not handed to it unless sent again. */
+const ENV_ENDPOINT = ['type', 'command', 'args'];
+
 export function mcpToStored(input: McpServerInput, existing?: Stored): Record<string, unknown> {
   if (input.type !== 'stdio') return { ...input, config: { url: input.config.url } };
-  const before = new Map<string, string>(((existing?.config?.env as EnvPair[]) ?? []).map((p) => [p.name, p.value]));
+  const sameCommand = sameEndpoint(existing && { type: existing.type, ...(existing.config as StoredConfig) }, { type: input.type, ...input.config }, ENV_ENDPOINT);
+  const before = new Map<string, string>(sameCommand ? ((existing?.config?.env as EnvPair[]) ?? []).map((p) => [p.name, p.value]) : []);
   const env = Object.entries(input.config.env).map(([name, value]) => {
     if (value !== SECRET_MASK) return { name, value };
+    if (!sameCommand && existing) throw new InvalidInput(`config.env.${name}: the command or its args changed, so stored values are not given to it; send the value again`);
     // The mask stands for the stored value; with none stored (new or renamed variable) it would be saved as the value.
     if (!before.has(name)) throw new InvalidInput(`config.env.${name}: "${SECRET_MASK}" keeps a stored value, but ${name} has none; send the real value`);
     return { name, value: before.get(name) as string };

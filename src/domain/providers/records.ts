@@ -1,11 +1,12 @@
 // A model provider as stored ↔ as read: its API key is a secret (masked on GET, absent from hits, kept
 // when a PUT omits it or sends the mask back).
-import type { SearchFields } from '../../search/fields';
+import { knownPaths, type SearchFields } from '../../search/fields';
 import { parseDuration } from '../../shared/chat';
 import { InvalidInput } from '../errors';
 import type { Stored } from '../record';
-import { MASKED_SECRET, maskSecret } from '../secrets';
+import { MASKED_SECRET, maskSecret, sameEndpoint } from '../secrets';
 import { CONTINUATION_MODES, type ModelProviderInput, ProviderTimeouts } from './schema';
+import { modelProviderSchema } from '../../models/model-provider';
 
 export const PROVIDER_SEARCH_FIELDS: SearchFields = {
   index: 'coco_model_provider',
@@ -13,6 +14,7 @@ export const PROVIDER_SEARCH_FIELDS: SearchFields = {
   fulltext: ['name', 'description', 'base_url'],
   dates: ['created', 'updated'],
   hidden: ['api_key'],
+  known: knownPaths(modelProviderSchema),
 };
 
 /** A provider as the worker uses it. */
@@ -57,14 +59,25 @@ export function timeoutsOf(p: StoredProvider): { firstTokenMs: number; betweenTo
   };
 }
 
+/** Where a provider's key is sent: a change here drops the stored key unless a new one comes with it. */
+const KEY_ENDPOINT = ['base_url', 'api_type'];
+
 export function providerToStored(input: ModelProviderInput, existing?: Stored): Record<string, unknown> {
   const stored = (existing?.api_key as string | undefined) ?? '';
-  const keep = input.api_key === undefined || (stored !== '' && input.api_key === maskSecret(stored));
-  // A mask that is not the stored key's (stale form, key changed meanwhile, or nothing stored) would be saved as the key.
-  if (!keep && MASKED_SECRET.test(input.api_key as string)) {
-    throw new InvalidInput('api_key: this is a masked key that does not match the stored one; send the real key, or omit api_key to keep it');
+  const masked = input.api_key !== undefined && MASKED_SECRET.test(input.api_key);
+  const sameMask = stored !== '' && masked && MASKED_SECRET.test(maskSecret(stored)) && maskMatches(input.api_key as string, stored);
+  if (!sameEndpoint(existing, input, KEY_ENDPOINT)) {
+    if (masked) throw new InvalidInput('api_key: base_url or api_type changed, so the stored key is not sent to the new endpoint; send the key again, or omit api_key to drop it');
+    return { ...input, api_key: input.api_key ?? '' };
   }
-  return { ...input, api_key: keep ? stored : input.api_key };
+  // A mask that is not the stored key's (stale form, key changed meanwhile, or nothing stored) would be saved as the key.
+  if (masked && !sameMask) throw new InvalidInput('api_key: this is a masked key that does not match the stored one; send the real key, or omit api_key to keep it');
+  return { ...input, api_key: input.api_key === undefined || masked ? stored : input.api_key };
+}
+
+/** A mask sent back stands for the stored key when it shows the key's end (today's mask or the older one). */
+function maskMatches(mask: string, stored: string): boolean {
+  return mask === maskSecret(stored) || mask === `${stored.slice(0, 4)}${'*'.repeat(15)}${stored.slice(-4)}`;
 }
 
 /** Defaults of fields newer than the record (providers seeded or stored before them). */

@@ -1,5 +1,7 @@
 // Chat sessions and messages as the search DSLs see them, and the shapes chats read of them.
-import type { SearchFields } from '../../search/fields';
+import { knownPaths, type SearchFields } from '../../search/fields';
+import { sessionSchema } from '../../models/session';
+import { chatMessageSchema } from '../../models/chat-message';
 
 export const SESSION_SEARCH_FIELDS: SearchFields = {
   index: '.infini_session',
@@ -7,6 +9,7 @@ export const SESSION_SEARCH_FIELDS: SearchFields = {
   fulltext: ['title', 'summary'],
   dates: ['created', 'updated'],
   hidden: ['owner_id'],
+  known: knownPaths(sessionSchema),
 };
 
 export const MESSAGE_SEARCH_FIELDS: SearchFields = {
@@ -15,6 +18,7 @@ export const MESSAGE_SEARCH_FIELDS: SearchFields = {
   fulltext: ['message'],
   dates: ['created', 'updated'],
   hidden: ['owner_id', 'reply_message_id'],
+  known: knownPaths(chatMessageSchema),
 };
 
 export type SessionStatus = 'active' | 'closed';
