@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
+import { generatePayloadKey } from '../src/infra/payload-codec';
 import { stackOptionsFor } from './lib/embedded';
 import { scratchDataDir } from './lib/postgres';
 import { startStack } from './lib/stack';
@@ -24,6 +25,8 @@ async function main(): Promise<number> {
     COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17233',
     COCO_REDIS_PORT: process.env.COCO_TEST_REDIS_PORT ?? '16379',
     COCO_POSTGRES_PORT: process.env.COCO_TEST_POSTGRES_PORT ?? '15490',
+    // A throw-away key per run for the payload codec (Temporal keeps nothing of a test run).
+    COCO_PAYLOAD_KEY: process.env.COCO_PAYLOAD_KEY ?? generatePayloadKey(),
   };
   const config = loadConfig(testEnv);
   const stack = await startStack(stackOptionsFor(config, log, { persistent: false, ui: false }));

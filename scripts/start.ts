@@ -6,6 +6,7 @@ import { bootstrap } from '../src/domain/bootstrap';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/infra/logger';
 import { connectMongo } from '../src/infra/mongo';
+import { ensurePayloadKeyFile } from '../src/infra/payload-codec';
 import { stackOptionsFor } from './lib/embedded';
 import { migrateSqliteStore, sqliteStoreToMigrate } from './lib/migrate-store';
 import { Stack, startStack } from './lib/stack';
@@ -50,7 +51,13 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    stackStarting = startStack(stackOptionsFor(config, log, { persistent: true, ui: true }));
+    // The key that encrypts chat payloads in Temporal: COCO_PAYLOAD_KEY, else one made at the first start.
+    const keyCreated = !config.payloads.key && ensurePayloadKeyFile(config.payloads.keyFile).created;
+    if (keyCreated) log(`created the payload key ${path.relative(root, config.payloads.keyFile) || config.payloads.keyFile} (mode 0600)`);
+    const stackOptions = stackOptionsFor(config, log, { persistent: true, ui: true });
+    // The Temporal UI decodes payloads through the API (admins only).
+    if (stackOptions.temporal) stackOptions.temporal.codecEndpoint = `${config.publicUrl.replace(/\/+$/, '')}/temporal/codec`;
+    stackStarting = startStack(stackOptions);
     stack = await stackStarting;
     if (stopping) return;
     log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -80,6 +87,9 @@ async function main() {
       `  API          ${config.publicUrl}`,
       `  WebSocket    ws://${new URL(config.publicUrl).hostname}:${config.wsPort}/ws (and /ws on the API port)`,
       config.temporal.embedded ? `  Temporal UI  http://127.0.0.1:${config.temporal.uiPort}` : `  Temporal     ${config.temporal.address}`,
+      config.payloads.key
+        ? '  Payload key  COCO_PAYLOAD_KEY (chat payloads in Temporal are encrypted with it)'
+        : `  Payload key  ${config.payloads.keyFile}${keyCreated ? ' (created now: back it up, histories cannot be read without it)' : ''}`,
       createdAdminToken
         ? `  Admin token  ${createdAdminToken}   (shown once: it is stored hashed)`
         : config.adminToken

@@ -8,6 +8,13 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** A payload key: `[<id>:]<base64 of 32 bytes>` (the id: letters, digits, `_.-`, up to 64). */
+const isPayloadKey = (v: string) => {
+  const m = /^(?:([A-Za-z0-9_.-]{1,64}):)?([A-Za-z0-9+/_-]+={0,2})$/.exec(v);
+  return !!m && Buffer.from(m[2] as string, 'base64').length === 32;
+};
+const PAYLOAD_KEY_FORMAT = (what: string) => `${what} must be [<id>:]<base64 of 32 random bytes> (e.g. \`openssl rand -base64 32\`)`;
+
 const Env = z.object({
   COCO_HOST: z.string().default('127.0.0.1'),
   COCO_API_PORT: port.default(9000),
@@ -60,6 +67,9 @@ const Env = z.object({
   COCO_TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   COCO_TEMPORAL_BIN: optionalString,
+  COCO_PAYLOAD_KEY: optionalString.refine((v) => v === undefined || isPayloadKey(v), PAYLOAD_KEY_FORMAT('COCO_PAYLOAD_KEY')),
+  COCO_PAYLOAD_OLD_KEYS: optionalString.refine((v) => v === undefined || v.split(',').every((k) => k.trim() === '' || isPayloadKey(k.trim())), PAYLOAD_KEY_FORMAT('each key of COCO_PAYLOAD_OLD_KEYS')),
+  COCO_TEMPORAL_UI_ORIGINS: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -130,7 +140,15 @@ export interface Config {
     bin?: string;
     /** How long a session's next workflow task waits on its worker's sticky queue before any worker may take it. */
     stickyTimeoutMs: number;
+    /** Origins of the Temporal UI allowed to call the codec endpoint (`/temporal/codec/*`) from a browser. */
+    uiOrigins: string[];
   };
+  /**
+   * The AES-256-GCM keys of the payload codec (src/infra/payload-codec.ts): `key` encrypts (from
+   * COCO_PAYLOAD_KEY, else read from `keyFile`, which `npm start` creates on its first start), `oldKeys`
+   * still decrypt what older keys encrypted. Each is `[<id>:]<base64>`.
+   */
+  payloads: { key?: string; oldKeys: string[]; keyFile: string };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
@@ -200,6 +218,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       uiPort: e.TEMPORAL_UI_PORT,
       bin: e.COCO_TEMPORAL_BIN,
       stickyTimeoutMs: e.COCO_STICKY_QUEUE_TIMEOUT_MS,
+      uiOrigins: (e.COCO_TEMPORAL_UI_ORIGINS ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`)
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    },
+    payloads: {
+      key: e.COCO_PAYLOAD_KEY,
+      oldKeys: (e.COCO_PAYLOAD_OLD_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+      keyFile: path.join(dataDir, 'payload.key'),
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -40,7 +40,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startApiServer(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'api')): Promise<ApiServer> {
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
-  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel);
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel, config.payloads);
   const hub = await RedisHub.open(redis);
   const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands });
   const deps: AppDeps = { config, logger, mongo, redis, temporal, hub, domain };

@@ -12,7 +12,7 @@ import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { DocChanges } from './infra/doc-changes';
-import { ensureTemporalRuntime } from './infra/temporal';
+import { ensureTemporalRuntime, payloadDataConverter } from './infra/temporal';
 
 export interface RunningWorker {
   worker: Worker;
@@ -48,6 +48,8 @@ export async function connectActivityDeps(config: Readonly<Config>, logger: Logg
 
 export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
   ensureTemporalRuntime(config.logLevel);
+  // Payloads are encrypted at rest with the API's keys (a missing key stops the start here, clearly).
+  const { dataConverter } = payloadDataConverter(config.payloads);
   const { deps, close } = await connectActivityDeps(config, logger);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
@@ -55,6 +57,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
+    dataConverter,
     // A stopping worker lets running steps finish briefly, then cancels them: Temporal retries them on
     // another worker, and a reply continues where it was.
     shutdownGraceTime: '5 seconds',

@@ -16,8 +16,11 @@ export const SEARCH_ATTRIBUTES = ['CocoSessionId=Keyword', 'CocoAssistantId=Keyw
 export interface StackOptions {
   log: Log;
   dataDir: string;
-  /** null: an external Temporal is used. dbFile null keeps state in memory (tests). */
-  temporal: { port: number; uiPort: number | null; dbFile: string | null; bin?: string } | null;
+  /**
+   * null: an external Temporal is used. dbFile null keeps state in memory (tests). codecEndpoint: the
+   * payload codec endpoint its UI decodes with (the API's /temporal/codec).
+   */
+  temporal: { port: number; uiPort: number | null; dbFile: string | null; bin?: string; codecEndpoint?: string } | null;
   /** FerretDB on the embedded PostgreSQL (`postgres`), or on SQLite files in `dir` (COCO_STORE=sqlite). */
   ferret: { port: number; dir: string; postgresUrl?: string } | null;
   /** The embedded PostgreSQL under FerretDB: its data directory and port. */
@@ -83,10 +86,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
 }
 
-/** The dev server's flags; a `dbFile` keeps its state across restarts. */
-export function temporalArgs(t: { port: number; uiPort: number | null; dbFile: string | null }): string[] {
+/**
+ * The dev server's flags; a `dbFile` keeps its state across restarts. Its UI has no login: it listens on
+ * 127.0.0.1 only, and shows chat payloads decoded by the API's codec endpoint (admins only) when one is given.
+ */
+export function temporalArgs(t: { port: number; uiPort: number | null; dbFile: string | null; codecEndpoint?: string }): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(t.port), '--log-level', 'warn'];
-  args.push(...(t.uiPort === null ? ['--headless'] : ['--ui-port', String(t.uiPort)]));
+  args.push(...(t.uiPort === null ? ['--headless'] : ['--ui-ip', '127.0.0.1', '--ui-port', String(t.uiPort)]));
+  if (t.uiPort !== null && t.codecEndpoint) args.push('--ui-codec-endpoint', t.codecEndpoint);
   if (t.dbFile) {
     // A write-ahead log synced at checkpoints rather than at every commit: each workflow task of a reply
     // commits, and this takes the step round trip from ~16 to ~12 ms (as fast as the in-memory store).

@@ -19,6 +19,7 @@ import { integrationRouter } from './routes/integration/router';
 import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
 import { systemRouter } from './routes/system/router';
+import { temporalRouter } from './routes/temporal/router';
 import { userRouter } from './routes/user/router';
 
 /** Runs after the routers: nothing answered → 404 envelope; a known path with another method → 405. */
@@ -46,6 +47,7 @@ export function apiRouters(deps: AppDeps, chat: Chat) {
     documentRouter(domain.documents),
     mcpServerRouter(domain.mcpServers),
     chatRouter(chat),
+    temporalRouter(deps),
   ];
 }
 

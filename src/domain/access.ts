@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   'mcp_server:write',
   'integration:manage',
   'user:manage',
+  /** Decoding (and encoding) Temporal payloads through the codec endpoint: chats of every user. Admins only. */
+  'temporal:codec',
   /** Own sessions, messages, replies, sockets; starting turns. */
   'chat',
   /** Listing own sessions (a widget's visitors share one user: they may not list each other's chats). */

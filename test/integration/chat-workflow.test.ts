@@ -63,7 +63,9 @@ describe('the way to the first token', () => {
     const out: Record<string, Record<string, unknown>> = {};
     for (const e of events) {
       const a = e.activityTaskScheduledEventAttributes;
-      const data = a?.input?.payloads?.[0]?.data;
+      const payload = a?.input?.payloads?.[0];
+      // Payloads are encrypted at rest (src/infra/payload-codec.ts): decoded with the client's codec.
+      const data = payload && (await env.api.server.deps.temporal.codec.decode([payload]))[0]?.data;
       if (a?.activityType?.name && data && !out[a.activityType.name]) out[a.activityType.name] = JSON.parse(Buffer.from(data).toString());
     }
     return out;
@@ -138,7 +140,7 @@ describe('the way to the first token', () => {
     expect(fifth).not.toContain('changed underneath');
     // The run that served the last turns replays on the same code (deterministic, patch marker included).
     const history = await env.api.server.deps.temporal.client.workflow.getHandle(workflowIdForSession(sessionId)).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history);
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows'), dataConverter: env.api.server.deps.temporal.dataConverter }, history);
   });
 
   it('a provider change reaches the worker at the next turn, though workers keep providers cached', async () => {
