@@ -17,6 +17,7 @@ import { type LlmTap, startLlmTap } from './llm-tap';
 import { type FloorProbe, startFloorProbe } from './floor/probe';
 import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenNewChat, firstTokenSequential, perToken, type Row } from './chat-latency';
 import { burstOfNewChats, manySessionsAtOnce } from './load';
+import { hostileSearch } from './hostile-search';
 import { ratio, table } from './stats';
 import { startWorkerProcesses } from './worker-procs';
 import { baselineTarget, serverTarget } from './targets';
@@ -32,6 +33,11 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   cancel: (ctx) => cancelLatency(ctx),
   burst: (ctx) => burstOfNewChats(ctx),
   sessions: (ctx) => manySessionsAtOnce(ctx),
+  // Prints its own table (case, before, after, ratio): its "before" is another code path, not the baseline.
+  'hostile-search': async () => {
+    await hostileSearch();
+    return [];
+  },
 };
 const only = process.argv.slice(2);
 /** Worker processes beside the bench's process (which runs the API); as `npm start`, one by default. */
@@ -107,7 +113,8 @@ async function main(): Promise<number> {
     });
     // The server and the baseline reach the test model through the tap, which times each token.
     tap = await startLlmTap();
-    env = await startChatEnv('bench', { COCO_LLM_BASE_URL: tap.url }, { worker: false });
+    // 50 concurrent sessions hold 50 sockets of the one bench token: above the default per-token cap.
+    env = await startChatEnv('bench', { COCO_LLM_BASE_URL: tap.url, COCO_WS_MAX_PER_TOKEN: '1000' }, { worker: false });
     workers = await startWorkerProcesses(WORKERS, env.env);
     tap.upstream = env.llm.url;
     baseline = await startBaseline(tap.url);
@@ -120,7 +127,7 @@ async function main(): Promise<number> {
       if (only.length === 0 || only.includes(name)) rows.push(...(await bench(ctx)));
     }
 
-    process.stdout.write(`\n${summaryTable(rows)}\n\n`);
+    if (rows.length > 0) process.stdout.write(`\n${summaryTable(rows)}\n\n`);
     log('overhead = server − baseline; ratio = server / baseline; per-token latency = token i at the client − token i');
     log('leaving the model; added per-token latency = the server\'s − the baseline\'s median for the same index');
     log(`total ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -20,10 +20,12 @@ const Env = z.object({
   COCO_API_PORT: port.default(9000),
   COCO_WS_PORT: port.default(2900),
   COCO_WS_PING_MS: z.coerce.number().int().positive().default(54_000),
+  COCO_WS_MAX_PER_TOKEN: z.coerce.number().int().positive().default(50),
   COCO_PUBLIC_URL: optionalString,
   COCO_DATA_DIR: z.string().default('.data'),
   COCO_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   COCO_ADMIN_TOKEN: optionalString,
+  COCO_CORS_ORIGINS: z.string().default(''),
   COCO_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'COCO_ADMIN_PASSWORD must have at least 8 characters'),
   COCO_LLM_BASE_URL: optionalString,
   COCO_LLM_API_KEY: optionalString,
@@ -90,9 +92,13 @@ export interface Config {
   apiPort: number;
   wsPort: number;
   wsPingMs: number;
+  /** Open WebSockets one token may hold per API instance (COCO_WS_MAX_PER_TOKEN). */
+  wsMaxPerToken: number;
   publicUrl: string;
   dataDir: string;
   bodyLimitBytes: number;
+  /** Browser origins allowed with credentials (COCO_CORS_ORIGINS); empty: any origin, without credentials. */
+  corsOrigins: string[];
   adminToken?: string;
   /** The admin user's password when the first start creates it (else a random one is printed once). */
   adminPassword?: string;
@@ -174,10 +180,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     apiPort: e.COCO_API_PORT,
     wsPort: e.COCO_WS_PORT,
     wsPingMs: e.COCO_WS_PING_MS,
+    wsMaxPerToken: e.COCO_WS_MAX_PER_TOKEN,
     publicUrl: e.COCO_PUBLIC_URL ?? `http://${displayHost(e.COCO_HOST)}:${e.COCO_API_PORT}`,
     dataDir,
     bodyLimitBytes: e.COCO_BODY_LIMIT_BYTES,
     adminToken: e.COCO_ADMIN_TOKEN,
+    corsOrigins: e.COCO_CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean),
     adminPassword: e.COCO_ADMIN_PASSWORD,
     llm,
     mongo: {

@@ -9,7 +9,7 @@ export function createLogger(level: string, name: string): Logger {
     name,
     level,
     redact: {
-      paths: ['*.authorization', '*["x-api-token"]', '*.api_key', '*.token', '*.env', 'req.headers'],
+      paths: ['*.authorization', '*["x-api-token"]', '*.api_key', '*.token', '*.access_token', '*.password', '*.password_hash', '*.old_password', '*.new_password', '*.env', 'req.headers'],
       censor: '[redacted]',
     },
   });

@@ -91,11 +91,31 @@ describe('HTTP foundation', () => {
     expect((await api.anonymous('GET', '/assistant/default', undefined, { 'X-API-TOKEN': api.token })).status).toBe(200);
   });
 
-  it('answers CORS preflights at once, echoing the origin', async () => {
+  it('answers CORS preflights at once: any origin, never with credentials (tokens travel in headers)', async () => {
     const res = await api.anonymous('OPTIONS', '/chat/_new', undefined, { Origin: 'http://app.local', 'Access-Control-Request-Method': 'POST' });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.local');
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     expect(res.headers.get('access-control-allow-headers')).toContain('X-API-TOKEN');
+    const get = await api.request('GET', '/assistant/default', undefined, { Origin: 'http://evil.example' });
+    expect(get.headers.get('access-control-allow-origin')).toBe('*');
+    expect(get.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('gives credentials only to the origins COCO_CORS_ORIGINS lists, and no CORS headers to others', async () => {
+    const listed = await startTestApi('http-cors', { COCO_CORS_ORIGINS: 'https://admin.example, https://other.example/' });
+    try {
+      for (const origin of ['https://admin.example', 'https://other.example']) {
+        const res = await listed.request('GET', '/assistant/default', undefined, { Origin: origin });
+        expect([origin, res.headers.get('access-control-allow-origin'), res.headers.get('access-control-allow-credentials')]).toEqual([origin, origin, 'true']);
+      }
+      const other = await listed.request('GET', '/assistant/default', undefined, { Origin: 'https://evil.example' });
+      expect(other.status).toBe(200); // not a browser's business here: the browser hides it
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      expect(other.headers.get('access-control-allow-credentials')).toBeNull();
+    } finally {
+      await listed.close();
+    }
   });
 
   it('answers a wrong method on a known path with 405', async () => {

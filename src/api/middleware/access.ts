@@ -88,9 +88,15 @@ export function integrationOrigins() {
     const limits = ctx.state.user?.integration;
     const origin = ctx.get('Origin');
     if (limits && origin && !limits.origins.includes(origin)) {
-      for (const h of ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Headers', 'Access-Control-Allow-Methods']) ctx.remove(h);
-      throw new OriginNotAllowedError(origin);
+      // Answered here, not thrown: a thrown error would get the CORS headers back on its way out.
+      for (const h of ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Expose-Headers']) ctx.remove(h);
+      const refused = new OriginNotAllowedError(origin);
+      ctx.status = refused.status;
+      ctx.body = { status: refused.status, error: { reason: refused.reason } };
+      return;
     }
+    // An allowed page is answered by name, not by the wildcard.
+    if (limits && origin) ctx.set('Access-Control-Allow-Origin', origin);
     return next();
   };
 }

@@ -24,6 +24,8 @@ export interface WsDeps {
   stream: StreamDeps;
   logger: Logger;
   pingIntervalMs: number;
+  /** How many sockets one token (credential) may hold open on this instance. */
+  maxSocketsPerToken: number;
 }
 
 const PRESENCE_TTL_SEC = 180;
@@ -34,6 +36,10 @@ const REVOKED = 1008;
 
 /** Who opened a socket: set by the upgrade check, read by the socket's setup. */
 const upgrades = new WeakMap<http.IncomingMessage, { user: User; token: string }>();
+
+/** Messages a client may send (it needs none but `help`): a burst, then this many per second. */
+const MESSAGE_BURST = 20;
+const MESSAGES_PER_SEC = 5;
 
 /** Socket ids are sent with `_send` by the client: random, so nobody can guess another's. */
 const newSocketId = () => randomBytes(15).toString('base64url');
@@ -60,6 +66,14 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
   const wsApp = websockify(app);
   const { redis, hub, keys } = deps.stream;
   const sockets = new Map<WebSocket, { wsId: string; user: User; token: string }>();
+  /** Open sockets per credential, for the per-token cap. */
+  const perToken = new Map<string, number>();
+  const tokenKey = (u: User) => u.credentialId ?? u.id;
+  const count = (u: User, delta: number) => {
+    const n = (perToken.get(tokenKey(u)) ?? 0) + delta;
+    if (n > 0) perToken.set(tokenKey(u), n);
+    else perToken.delete(tokenKey(u));
+  };
   const register = (wsId: string, user: User) => redis.set(keys.wsKey(wsId), user.id, { EX: PRESENCE_TTL_SEC });
 
   // Every 'ready' after this one is a reconnect: Redis may have restarted and lost the presence keys.
@@ -84,11 +98,13 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
     const opener = upgrades.get(ctx.req);
     if (!opener) return socket.close(REVOKED, 'invalid login');
     const wsId = newSocketId();
+    count(opener.user, 1);
     const follows = new Map<AbortController, string>(); // → the reply it forwards
     // What the socket holds once set up; released on close, also when it closes during the setup.
     const held: { closed: boolean; unlisten?: () => Promise<void>; pinger?: NodeJS.Timeout } = { closed: false };
     socket.on('close', () => {
       held.closed = true;
+      count(opener.user, -1);
       clearInterval(held.pinger);
       sockets.delete(socket);
       for (const f of follows.keys()) f.abort(); // the replies go on; the client can resume them
@@ -143,7 +159,14 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
       void redis.expire(keys.wsKey(wsId), PRESENCE_TTL_SEC).catch(() => undefined);
       void recheck(socket, opener.token); // an expired token is not announced: each ping checks it
     }, deps.pingIntervalMs);
-    socket.on('message', (data) => {
+    let allowance = MESSAGE_BURST;
+    let lastRefill = Date.now();
+    socket.on('message', (data, isBinary) => {
+      const now = Date.now();
+      allowance = Math.min(MESSAGE_BURST, allowance + ((now - lastRefill) / 1000) * MESSAGES_PER_SEC);
+      lastRefill = now;
+      if (--allowance < 0) return socket.close(REVOKED, 'too many messages');
+      if (isBinary) return;
       const text = data.toString().trim();
       if (text === 'help') socket.send('SYSTEM COMMAND LIST: help');
     });
@@ -164,6 +187,7 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
             if (!allows(user.roles, 'chat')) return done(false, 403, 'permission [chat] not allowed');
             const origin = info.origin;
             if (user.integration && origin && !user.integration.origins.includes(origin)) return done(false, 403, `origin [${origin}] is not allowed for this integration`);
+            if ((perToken.get(tokenKey(user)) ?? 0) >= deps.maxSocketsPerToken) return done(false, 429, `this token has ${deps.maxSocketsPerToken} sockets open already`);
             upgrades.set(info.req, { user, token });
             done(true);
           },
