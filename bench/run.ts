@@ -127,9 +127,11 @@ async function main(): Promise<number> {
       if (only.length === 0 || only.includes(name)) rows.push(...(await bench(ctx)));
     }
 
-    if (rows.length > 0) process.stdout.write(`\n${summaryTable(rows)}\n\n`);
-    log('overhead = server − baseline; ratio = server / baseline; per-token latency = token i at the client − token i');
-    log('leaving the model; added per-token latency = the server\'s − the baseline\'s median for the same index');
+    if (rows.length > 0) {
+      process.stdout.write(`\n${summaryTable(rows)}\n\n`);
+      log('overhead = server − baseline; ratio = server / baseline; per-token latency = token i at the client − token i');
+      log('leaving the model; added per-token latency = the server\'s − the baseline\'s median for the same index');
+    }
     log(`total ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return 0;
   } finally {

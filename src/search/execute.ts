@@ -13,6 +13,20 @@ export const SEARCH_TIME_LIMIT_MS = 5000;
 /** MongoDB's MaxTimeMSExpired (code 50), as both MongoDB and FerretDB report it. */
 const isTimeLimit = (err: unknown) => (err as { code?: number } | null)?.code === 50;
 
+/**
+ * A filter the schema cannot cast (found by the hostile-input suite: `{"match": {"created": "x"}}` or a
+ * `prefix`/`wildcard` on a date, a non-boolean `term` on `enabled`) makes mongoose throw when the query
+ * runs: that is the caller's query, a 400 naming the field and the type, not a 500. Only these errors;
+ * anything else still surfaces as the bug it is.
+ */
+function castProblem(err: unknown): string | undefined {
+  const e = err as { name?: string; path?: string; kind?: string; message?: string } | null;
+  if (e?.name === 'CastError' && e.path) return `query: field "${e.path}" expects a ${String(e.kind).toLowerCase()} value`;
+  const m = /^Can't use (\$\w+) with (\w+)/.exec(e?.message ?? '');
+  if (m) return `query: a text query (${m[1]}) cannot match a ${m[2]!.toLowerCase()} field: use term or range`;
+  return undefined;
+}
+
 /** How many aggregations one search may ask for. */
 const MAX_AGGS = 20;
 
@@ -133,6 +147,8 @@ export async function runSearch<T>(
     req.aggs !== undefined ? termsAggs(model, filter, req.aggs, fields) : undefined,
   ]).catch((err: unknown) => {
     if (isTimeLimit(err)) throw new SearchQueryError(`the search took longer than ${SEARCH_TIME_LIMIT_MS / 1000} s: narrow the query`);
+    const cast = castProblem(err);
+    if (cast) throw new SearchQueryError(cast);
     throw err;
   });
   return { ...esResponse(fields.index, (docs as Array<Record<string, unknown>>).map(present), (docs as Array<{ _id: unknown }>).map((d) => String(d._id)), total, started), ...(aggregations && { aggregations }) };
