@@ -201,6 +201,22 @@ export async function hostileSearch(): Promise<void> {
       await median(() => serverTiming(api, '/document/_search', { size: 0, aggs: { x: { terms: { field: 'tags', size: 10 } } } })),
     );
 
+    // 20 aggregations (the most a search may ask for) run one after another.
+    const pipeline = [{ $match: {} }, { $group: { _id: '$title', doc_count: { $sum: 1 } } }];
+    add(
+      `20 terms aggregations on title, ${DOCS} docs`,
+      await rawTiming(async () => {
+        const t0 = performance.now();
+        for (let i = 0; i < 20; i++) {
+          const left = BEFORE_CAP_MS - (performance.now() - t0);
+          if (left <= 0) throw Object.assign(new Error('capped'), { code: 50 });
+          await models.Document.aggregate(pipeline).option({ maxTimeMS: Math.ceil(left) });
+        }
+        return 20;
+      }),
+      await serverTiming(api, '/document/_search', { size: 0, aggs: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [i ? `x${i}` : 'x', { terms: { field: 'title' } }])) }),
+    );
+
     process.stdout.write(`\n${table(rows)}\n\n`);
   } finally {
     await api.close();

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
+import { generatePayloadKey } from '../src/infra/payload-codec';
 import { stackOptionsFor } from '../scripts/lib/embedded';
 import { scratchDataDir } from '../scripts/lib/postgres';
 import { type Stack, startStack } from '../scripts/lib/stack';
@@ -73,6 +74,8 @@ async function main(): Promise<number> {
     COCO_TEMPORAL_PORT: process.env.COCO_TEST_TEMPORAL_PORT ?? '17633',
     COCO_REDIS_PORT: process.env.COCO_TEST_REDIS_PORT ?? '16579',
     COCO_POSTGRES_PORT: process.env.COCO_TEST_POSTGRES_PORT ?? '15590',
+    // A throw-away key for the payload codec, as scripts/run-tests.ts has (the bench's Temporal keeps nothing).
+    COCO_PAYLOAD_KEY: process.env.COCO_PAYLOAD_KEY ?? generatePayloadKey(),
   };
   const config = loadConfig({ ...process.env, ...stackEnv });
   let stack: Stack | undefined;
