@@ -8,6 +8,7 @@ import { isAdmin } from '../access';
 import type { Credentials } from '../auth/credentials';
 import { Forbidden } from '../errors';
 import { RecordStore, Stored } from '../record';
+import { revealable, secretPaths } from '../secrets';
 import { ADMIN_USER } from '../users';
 import { hashPassword } from './passwords';
 import type { UserCreate, UserUpdate } from './schema';
@@ -19,13 +20,13 @@ export const USER_SEARCH_FIELDS: SearchFields = {
   fulltext: ['username', 'name', 'email'],
   dates: ['created', 'updated'],
   arrays: ['roles'],
-  hidden: ['password_hash'],
+  hidden: secretPaths('user'),
   known: knownPaths(userSchema),
 };
 
 /** A user as any read shows it: never the password hash; name and email always strings. */
 export function userView(doc: Stored): Stored {
-  const { password_hash: _hash, ...rest } = doc;
+  const rest = revealable('user', doc, 'read');
   return { ...rest, id: doc._id, name: doc.name ?? '', email: doc.email ?? '', roles: doc.roles ?? [], disabled: doc.disabled === true };
 }
 

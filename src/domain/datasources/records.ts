@@ -3,7 +3,7 @@
 import { deserialize, serialize } from '../../models/base';
 import { knownPaths, type SearchFields } from '../../search/fields';
 import type { Stored } from '../record';
-import { maskConfig, unmaskConfig } from '../secrets';
+import { revealable, secretPaths, unmaskConfig } from '../secrets';
 import type { DatasourceInput } from './schema';
 import { datasourceSchema } from '../../models/datasource';
 
@@ -13,7 +13,7 @@ export const DATASOURCE_SEARCH_FIELDS: SearchFields = {
   fulltext: ['name', 'description', 'category', 'tags'],
   dates: ['created', 'updated'],
   arrays: ['tags'],
-  hidden: ['connector.config_json'],
+  hidden: secretPaths('datasource'),
   known: knownPaths(datasourceSchema),
 };
 
@@ -25,9 +25,11 @@ export function datasourceToStored(input: DatasourceInput, existing?: Stored): R
   return { ...input, connector: { id: input.connector.id, config_json: serialize(config) } };
 }
 
+/** GET and hits: the connector's settings parsed, their credentials masked. */
 export function datasourceView(doc: Stored): Stored {
-  const c = (doc.connector as { id?: string; config_json?: string }) ?? {};
-  return { ...doc, connector: { id: c.id ?? '', config: maskConfig(deserialize(c.config_json)) } };
+  const shown = revealable('datasource', doc, 'read');
+  const c = (shown.connector as { id?: string; config?: unknown }) ?? {};
+  return { ...shown, connector: { id: c.id ?? '', config: c.config ?? null } };
 }
 
 /** An enabled datasource as a chat names it to the intent step. */

@@ -5,7 +5,7 @@ import { knownPaths, type SearchFields } from '../../search/fields';
 import type { McpServerConfig } from '../../shared/tools';
 import { InvalidInput } from '../errors';
 import type { Stored } from '../record';
-import { sameEndpoint, SECRET_MASK } from '../secrets';
+import { revealable, sameEndpoint, SECRET_MASK, secretPaths } from '../secrets';
 import type { McpServerInput } from './schema';
 import { mcpServerSchema } from '../../models/mcp-server';
 
@@ -15,7 +15,8 @@ export const MCP_SEARCH_FIELDS: SearchFields = {
   fulltext: ['name', 'description', 'category', 'tags'],
   dates: ['created', 'updated'],
   arrays: ['tags'],
-  hidden: ['config'],
+  // The whole config: its env holds secrets (SECRETS), and its args may.
+  hidden: ['config', ...secretPaths('mcp_server')],
   known: knownPaths(mcpServerSchema),
 };
 
@@ -41,12 +42,10 @@ export function mcpToStored(input: McpServerInput, existing?: Stored): Record<st
 
 /** GET: env names with masked values. */
 export function mcpServerView(doc: Stored): Stored {
-  const c = (doc.config as StoredConfig) ?? {};
-  const config =
-    doc.type === 'stdio'
-      ? { command: c.command, args: c.args ?? [], env: Object.fromEntries((c.env ?? []).map((p) => [p.name, SECRET_MASK])) }
-      : { url: c.url };
-  return { ...doc, config };
+  const shown = revealable('mcp_server', doc, 'read');
+  const c = (shown.config as { command?: string; args?: string[]; env?: Record<string, string>; url?: string }) ?? {};
+  const config = doc.type === 'stdio' ? { command: c.command, args: c.args ?? [], env: c.env ?? {} } : { url: c.url };
+  return { ...shown, config };
 }
 
 /** Search hits: no config at all (Coco drops it so env secrets never leak). */

@@ -4,7 +4,7 @@ import { knownPaths, type SearchFields } from '../../search/fields';
 import { parseDuration } from '../../shared/chat';
 import { InvalidInput } from '../errors';
 import type { Stored } from '../record';
-import { MASKED_SECRET, maskSecret, sameEndpoint } from '../secrets';
+import { MASKED_SECRET, maskSecret, revealable, sameEndpoint, secretPaths } from '../secrets';
 import { CONTINUATION_MODES, type ModelProviderInput, ProviderTimeouts } from './schema';
 import { modelProviderSchema } from '../../models/model-provider';
 
@@ -13,7 +13,7 @@ export const PROVIDER_SEARCH_FIELDS: SearchFields = {
   defaultFields: ['name', 'combined_fulltext'],
   fulltext: ['name', 'description', 'base_url'],
   dates: ['created', 'updated'],
-  hidden: ['api_key'],
+  hidden: secretPaths('model_provider'),
   known: knownPaths(modelProviderSchema),
 };
 
@@ -88,11 +88,10 @@ function withDefaults(doc: Stored): Stored {
 
 /** GET: the key masked, never in plain text. */
 export function providerView(doc: Stored): Stored {
-  return { ...withDefaults(doc), api_key: maskSecret((doc.api_key as string) ?? '') };
+  return revealable('model_provider', withDefaults(doc), 'read');
 }
 
 /** Search hits: no key at all. */
 export function providerHitView(doc: Stored): Stored {
-  const { api_key: _key, ...rest } = withDefaults(doc);
-  return rest as Stored;
+  return revealable('model_provider', withDefaults(doc), 'hit');
 }
