@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextEx
 
   app.use(requestLog(deps.logger));
   app.use(errorEnvelope());
-  app.use(cors(deps.config.corsOrigins));
+  app.use(cors(deps.config.corsOrigins, deps.config.temporal.uiOrigins));
   app.use(staticUi());
   app.use(authenticate(deps.domain.credentials, isPublic));
   app.use(integrationOrigins());

@@ -19,6 +19,7 @@ jest.setTimeout(180_000);
 
 const PORTS = { temporal: 17634, ui: 18634, api: 19634, ws: 12634 };
 const UI = `http://127.0.0.1:${PORTS.ui}`;
+const ADMIN_PASSWORD = 'codec-ui-admin-pw';
 
 let temporal: ChildProcess;
 let env: ChatEnv;
@@ -34,6 +35,7 @@ beforeAll(async () => {
     COCO_API_PORT: String(PORTS.api),
     COCO_WS_PORT: String(PORTS.ws),
     COCO_TEMPORAL_UI_ORIGINS: UI,
+    COCO_ADMIN_PASSWORD: ADMIN_PASSWORD,
   });
   browser = await launchChromium();
 }, 120_000);
@@ -97,4 +99,50 @@ it('shows an admin the decoded chat in the Temporal UI; without the token it sta
   } finally {
     await anonymous.close();
   }
+});
+
+it('shows the decoded chat to an admin signed in with the password: the login cookie, sent by the UI with credentials', async () => {
+  const question = 'When is the Porto office review?';
+  env.llm.queue.push({ tokens: tokensOf('Next Tuesday at ten.') });
+  const lines = await readNdjson(await postStream(env.api, '/chat/_create', { message: question }));
+  const workflowId = workflowIdForSession(lines[0]._id);
+
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  try {
+    // The admin signs in (as the admin UI does); the cookie it gets is scoped to the codec endpoint.
+    const login = await context.request.post(`${env.api.url}/account/login`, { data: { username: 'admin', password: ADMIN_PASSWORD } });
+    expect(login.status()).toBe(200);
+    const cookie = (await context.cookies(env.api.url + '/temporal/codec/decode')).find((c) => c.name === 'coco_codec_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/temporal/codec/' });
+    expect((await context.cookies(env.api.url + '/assistant/_search')).some((c) => c.name === 'coco_codec_session')).toBe(false);
+    // The UI's codec settings: "Include cross-origin credentials" (what an operator switches on once).
+    const endpoint = `${env.api.url}/temporal/codec`;
+    await context.addInitScript((ep) => {
+      const storage = (globalThis as any).localStorage;
+      storage.setItem('overrideRemoteCodecConfiguration', 'true');
+      storage.setItem('endpoint', JSON.stringify(ep));
+      storage.setItem('includeCredentials', 'true');
+      storage.setItem('passAccessToken', 'false');
+    }, endpoint);
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/temporal/codec/decode') && r.request().method() === 'POST') statuses.push(r.status());
+    });
+    await page.goto(`${UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`, { waitUntil: 'domcontentloaded' });
+    await page.getByText('"keepaliveMs"', { exact: false }).first().waitFor({ timeout: 30_000 });
+    await page.locator('text=sendMessage >> visible=true').first().click();
+    const text = page.locator('text=Porto office >> visible=true').first();
+    await text.waitFor({ timeout: 30_000 });
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((st) => st === 200)).toBe(true);
+    await text.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-codec-cookie.png') });
+  } finally {
+    await context.close();
+  }
+  // The cookie is no credential anywhere else.
+  const jwt = ((await (await fetch(`${env.api.url}/account/login`, { method: "POST", body: JSON.stringify({ username: "admin", password: ADMIN_PASSWORD }) })).json()) as { access_token: string }).access_token;
+  const elsewhere = await fetch(`${env.api.url}/assistant/_search`, { headers: { Cookie: `coco_codec_session=${jwt}` } });
+  expect(elsewhere.status).toBe(401);
 });

@@ -9,6 +9,7 @@ import { allows, type Permission } from '../../domain/access';
 import type { Credentials } from '../../domain/auth/credentials';
 import type { AppContext, AppContextExt, AppMiddleware, AppState } from '../context';
 import { OriginNotAllowedError, PermissionDeniedError, UnauthorizedError } from '../errors';
+import { CODEC_PATH } from './cors';
 
 export type Access = Permission | 'public' | 'signed-in';
 
@@ -64,13 +65,22 @@ export function tokenFromHeaders(get: (name: string) => string): string | undefi
 }
 
 /**
+ * The login cookie, read only on the codec endpoint (the Temporal UI can send cookies, not tokens): a
+ * cookie rides along with every request, so no other route may take it as a credential (CSRF).
+ */
+export const LOGIN_COOKIE = 'coco_codec_session';
+function loginCookie(ctx: AppContext): string | undefined {
+  return ctx.path.startsWith(CODEC_PATH) ? ctx.cookies.get(LOGIN_COOKIE) || undefined : undefined;
+}
+
+/**
  * Finds who the request acts for. Every route but the public ones needs a valid token, else 401 "invalid
  * login"; a public route gets the user too when a valid token comes with it. It runs before the body is
  * read, so anonymous callers learn nothing about routes or payloads.
  */
 export function authenticate(credentials: Credentials, isPublic: (ctx: AppContext) => boolean) {
   return async (ctx: AppContext, next: Next) => {
-    const token = tokenFromHeaders((h) => ctx.get(h));
+    const token = tokenFromHeaders((h) => ctx.get(h)) ?? loginCookie(ctx);
     const user = token ? await credentials.resolve(token) : undefined;
     if (user) ctx.state.user = user;
     else if (!isPublic(ctx)) throw new UnauthorizedError();

@@ -8,7 +8,8 @@ import { NotFound } from '../../../domain/errors';
 import type { User } from '../../../domain/users';
 import type { AppContext, AppContextExt, AppState } from '../../context';
 import { HttpError, TooManyRequestsError } from '../../errors';
-import { can } from '../../middleware/access';
+import { can, LOGIN_COOKIE } from '../../middleware/access';
+import { CODEC_PATH } from '../../middleware/cors';
 import { validate } from '../../middleware/validate';
 
 const userOf = (ctx: AppContext) => ctx.state.user as User;
@@ -20,6 +21,8 @@ export function accountRouter(accounts: Accounts) {
     const { username, password } = ctx.state.input as Login;
     try {
       const { token, expireAt, user } = await accounts.login(username, password, ctx.ip);
+      // Also as a cookie for the Temporal UI's codec requests (the only path that reads it).
+      ctx.cookies.set(LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: CODEC_PATH, expires: expireAt, secure: ctx.secure, overwrite: true });
       ctx.body = { access_token: token, expire_in: Math.floor(expireAt.getTime() / 1000), id: user._id, username: user.username, status: 'ok' };
     } catch (err) {
       if (err instanceof BadCredentials) throw new HttpError(401, err.message);
@@ -39,6 +42,7 @@ export function accountRouter(accounts: Accounts) {
 
   router.post('/logout', can('signed-in'), async (ctx) => {
     await accounts.logout(userOf(ctx));
+    ctx.cookies.set(LOGIN_COOKIE, null, { path: CODEC_PATH, overwrite: true });
     ctx.body = { status: 'ok' };
   });
 

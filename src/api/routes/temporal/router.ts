@@ -2,13 +2,14 @@
 // /temporal/codec/decode and /temporal/codec/encode take {"payloads":[{"metadata":{..},"data":".."}]}
 // (proto3 JSON: the data and every metadata value base64) and answer the same shape, run through the
 // payload codec of the API's client (src/infra/payload-codec.ts). Admins only: decoding shows every
-// user's chats. Browsers may call it from the Temporal UI's origins (COCO_TEMPORAL_UI_ORIGINS).
+// user's chats. Browsers may call it from the Temporal UI's origins (COCO_TEMPORAL_UI_ORIGINS; CORS with
+// credentials there, middleware/cors.ts), signed in by the login cookie scoped to this path.
 import Router from '@koa/router';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import type { AesGcmPayloadCodec } from '../../../infra/payload-codec';
 import { PayloadDecodeError } from '../../../infra/payload-codec';
-import type { AppContext, AppContextExt, AppDeps, AppState } from '../../context';
+import type { AppContextExt, AppDeps, AppState } from '../../context';
 import { BadRequestError } from '../../errors';
 import { can } from '../../middleware/access';
 
@@ -44,22 +45,11 @@ function parse(body: unknown): Payload[] {
   return parsed.data.payloads.map(fromJson);
 }
 
-/** CORS for the Temporal UI: its origins may read the answer, with cookies or an Authorization header. */
-function allowUiOrigin(ctx: AppContext, origins: readonly string[]) {
-  const origin = ctx.get('Origin');
-  if (!origin || !origins.includes(origin)) return;
-  ctx.set('Access-Control-Allow-Origin', origin);
-  ctx.set('Access-Control-Allow-Credentials', 'true');
-  ctx.vary('Origin');
-}
-
 export function temporalRouter(deps: AppDeps) {
   const router = new Router<AppState, AppContextExt>({ prefix: '/temporal/codec' });
   const codec: AesGcmPayloadCodec = deps.temporal.codec;
-  const origins = deps.config.temporal.uiOrigins;
 
   router.post('/decode', can('temporal:codec'), async (ctx) => {
-    allowUiOrigin(ctx, origins);
     const payloads = parse(ctx.request.body);
     const decoded = payloads.map((p, i) => {
       try {
@@ -74,7 +64,6 @@ export function temporalRouter(deps: AppDeps) {
   });
 
   router.post('/encode', can('temporal:codec'), async (ctx) => {
-    allowUiOrigin(ctx, origins);
     const payloads = parse(ctx.request.body);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { payloads: (await codec.encode(payloads)).map(toJson) };
