@@ -18,12 +18,13 @@ export interface Temporal {
 }
 
 /**
- * The data converter of the client and the worker: the default converters, and the AES-256-GCM payload
- * codec with the configured keys (src/infra/payload-codec.ts). Throws PayloadKeyError without a key.
+ * The data converter of the client and the worker: the default payload converter, failures encoded as
+ * payloads (failure-converter.ts), and the AES-256-GCM payload codec with the configured keys
+ * (src/infra/payload-codec.ts) over both. Throws PayloadKeyError without a key.
  */
 export function payloadDataConverter(keys: PayloadKeySettings): { dataConverter: DataConverter; codec: AesGcmPayloadCodec } {
   const codec = createPayloadCodec(keys);
-  return { codec, dataConverter: { payloadCodecs: [codec] } };
+  return { codec, dataConverter: { payloadCodecs: [codec], failureConverterPath: require.resolve('./failure-converter') } };
 }
 
 const SDK_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };

@@ -113,6 +113,20 @@ it('a chat history in Temporal holds no chat text in clear, while the API shows 
   expect(shown.body.hits.hits.map((h: any) => h._source.message)).toEqual(expect.arrayContaining([question, answer]));
 });
 
+it("keeps failures' messages out of the history in clear too (a model error may quote the chat)", async () => {
+  // The model fails once (its error message is recorded as the retried step's last failure), then answers.
+  env.llm.queue.push({ status: 500 }, { tokens: tokensOf('Answered after a retry.') });
+  const lines = await readNdjson(await postStream(env.api, '/chat/_create', { message: 'a question that meets an error first' }));
+  expect(responseText(lines.slice(1))).toBe('Answered after a retry.');
+  const failed = lines[0]._id as string;
+  await settled(env.api.server.deps.temporal.client, failed, 1);
+  const history = await historyOf(failed);
+  const failures = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  // The step failed once: its failure is in the history, encoded ("Encoded failure"), its text encrypted.
+  expect(failures).toContain('Encoded failure');
+  expect(rawParts(history).filter((b) => b.includes(Buffer.from('scripted failure 500', 'utf8')))).toEqual([]);
+});
+
 describe('the codec endpoint', () => {
   const decodeAs = (headers: Record<string, string>, body: unknown) => env.api.anonymous('POST', '/temporal/codec/decode', body, headers);
   let encrypted: Payload;
