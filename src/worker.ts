@@ -26,7 +26,7 @@ export async function connectActivityDeps(config: Readonly<Config>, logger: Logg
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const hub = await RedisHub.open(redis);
   const keys = busKeys(config.redis.prefix);
-  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands });
+  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });
   const pool = new McpPool(config.tools.mcp, logger);
   const deps: ActivityDeps = {
     logger,

@@ -2,6 +2,7 @@
 // typed errors), over the models. The API presents what it returns; the worker's steps read and write
 // through it. Both processes build one with createDomain.
 import type { Redis } from '../infra/redis';
+import { type RegexDialect, useRegexDialect } from '../search/es-query';
 import { versionKeys } from '../infra/versions';
 import type { Models } from '../models';
 import { Assistants } from './assistants/assistants';
@@ -25,11 +26,14 @@ export interface DomainDeps {
   redisPrefix: string;
   /** The commands a stdio MCP server may run (config.mcp.stdioCommands); absent: the default list. */
   stdioCommands?: string[];
+  /** What runs the store's regexes (infra/mongo.ts): wildcard searches are compiled for it. */
+  regexDialect?: RegexDialect;
 }
 
 export const DEFAULT_STDIO_COMMANDS = ['npx', 'uvx', 'node'];
 
-export function createDomain({ models, redis, redisPrefix, stdioCommands = DEFAULT_STDIO_COMMANDS }: DomainDeps) {
+export function createDomain({ models, redis, redisPrefix, stdioCommands = DEFAULT_STDIO_COMMANDS, regexDialect }: DomainDeps) {
+  if (regexDialect) useRegexDialect(regexDialect);
   const versions = versionKeys(redisPrefix);
   // Documents tell their datasource when they change; the datasources own the change log.
   const documents = new Documents(models, (id: string, docId: string): Promise<void> => datasources.touch(id, docId));

@@ -5,6 +5,11 @@ import { bindModels, Models } from '../models';
 export interface Mongo {
   connection: Connection;
   models: Models;
+  /**
+   * What runs `$regex` there: FerretDB evaluates it with Go's regexp (RE2, linear time), MongoDB with PCRE
+   * (backtracking): search/es-query.ts compiles wildcards for it.
+   */
+  regexDialect: 're2' | 'backtracking';
   close(): Promise<void>;
 }
 
@@ -18,5 +23,8 @@ export async function connectMongo(uri: string): Promise<Mongo> {
   await connection.asPromise();
   const models = bindModels(connection);
   await Promise.all(Object.values(models).map((m) => m.init()));
-  return { connection, models, close: () => connection.close() };
+  // FerretDB answers buildInfo with its own version beside the MongoDB one it speaks.
+  const info = (await connection.db!.admin().command({ buildInfo: 1 }).catch(() => ({}))) as Record<string, unknown>;
+  const regexDialect = 'ferretdbVersion' in info ? 're2' : 'backtracking';
+  return { connection, models, regexDialect, close: () => connection.close() };
 }

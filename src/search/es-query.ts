@@ -9,6 +9,35 @@ type Json = unknown;
 
 const MATCH_NONE: Filter = { _id: { $in: [] } };
 
+/**
+ * What runs the store's `$regex`: `re2` (FerretDB: Go's regexp, linear time) or `backtracking` (MongoDB's
+ * PCRE, where `.*` runs can take exponential time). Set once per process from the store it connects to.
+ */
+export type RegexDialect = 're2' | 'backtracking';
+let regexDialect: RegexDialect = 're2';
+
+export function useRegexDialect(dialect: RegexDialect): void {
+  regexDialect = dialect;
+}
+
+/**
+ * An ES wildcard (`*` any run, `?` one character) as an anchored regex that matches in linear time on the
+ * given engine. RE2 is linear whatever the pattern. For a backtracking engine each `*` takes the earliest
+ * place where the next fixed-length piece fits, and commits to it: `(?=(.*?piece))\N` is an atomic group
+ * (the engine never comes back into a lookahead), which is what glob matching needs; only the last piece
+ * is placed at the end.
+ */
+export function wildcardRegex(pattern: string, dialect: RegexDialect): string {
+  const piece = (p: string) => [...p].map((c) => (c === '?' ? '.' : escapeRegex(c))).join('');
+  const pieces = pattern.replace(/\*+/g, '*').split('*').map(piece);
+  if (pieces.length === 1) return `^${pieces[0]}$`;
+  if (dialect === 're2') return `^${pieces.join('.*')}$`;
+  const [first, ...rest] = pieces;
+  const last = rest.pop() as string;
+  const middle = rest.map((p, i) => `(?=(.*?${p}))\\${i + 1}`).join('');
+  return `^${first}${middle}.*${last}$`;
+}
+
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -151,14 +180,7 @@ class Compiler {
         const field = this.field(at, name);
         const raw = isObject(spec) ? (spec.value ?? spec.wildcard) : spec;
         if (typeof raw !== 'string') this.fail(`${at}.${name}`, 'expected a string pattern');
-        // Runs of `*` are one `.*`. The embedded store (FerretDB) and the retrieval filter (re2js) match in
-        // linear time; MongoDB's backtracking engine is bounded by the search's time limit.
-        const re = raw
-          .replace(/\*+/g, '*')
-          .split('')
-          .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c)))
-          .join('');
-        return { [field]: { $regex: `^${re}$` } };
+        return { [field]: { $regex: wildcardRegex(raw, regexDialect) } };
       }
       case 'exists': {
         if (!isObject(body) || typeof body.field !== 'string') this.fail(at, 'expected {"field": "<name>"}');
