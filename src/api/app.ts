@@ -18,6 +18,7 @@ import { documentRouter } from './routes/document/router';
 import { integrationRouter } from './routes/integration/router';
 import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
+import { openAiRouter } from './routes/openai/router';
 import { systemRouter } from './routes/system/router';
 import { temporalRouter } from './routes/temporal/router';
 import { userRouter } from './routes/user/router';
@@ -47,6 +48,7 @@ export function apiRouters(deps: AppDeps, chat: Chat) {
     documentRouter(domain.documents),
     mcpServerRouter(domain.mcpServers),
     chatRouter(chat),
+    openAiRouter(chat, domain.assistants),
     temporalRouter(deps),
   ];
 }
