@@ -19,7 +19,7 @@ export function cors(origins: readonly string[], temporalUiOrigins: readonly str
     credentials: credentialed,
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     allowHeaders: ALLOW_HEADERS,
-    exposeHeaders: ['Retry-After', 'X-Request-Id', 'Content-Disposition'],
+    exposeHeaders: ['Retry-After', 'X-Request-Id', 'Content-Disposition', 'X-Coco-Session-Id'],
     maxAge: 600,
   });
 }
