@@ -19,6 +19,7 @@ import { type FloorProbe, startFloorProbe } from './floor/probe';
 import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenNewChat, firstTokenSequential, perToken, type Row } from './chat-latency';
 import { burstOfNewChats, manySessionsAtOnce } from './load';
 import { hostileSearch } from './hostile-search';
+import { querySearch } from './query-search';
 import { ratio, table } from './stats';
 import { startWorkerProcesses } from './worker-procs';
 import { baselineTarget, serverTarget } from './targets';
@@ -37,6 +38,11 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   // Prints its own table (case, before, after, ratio): its "before" is another code path, not the baseline.
   'hostile-search': async () => {
     await hostileSearch();
+    return [];
+  },
+  // Prints its own table: /query/_search beside a MongoDB $regex scan of the same queries.
+  'query-search': async () => {
+    await querySearch();
     return [];
   },
 };

@@ -13,6 +13,7 @@ import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { DocChanges } from './infra/doc-changes';
 import { ensureTemporalRuntime, payloadDataConverter } from './infra/temporal';
+import { serveUnifiedSearch } from './activities/unified-search';
 
 export interface RunningWorker {
   worker: Worker;
@@ -73,7 +74,9 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     maxConcurrentWorkflowTaskExecutions: config.worker.workflowTasks,
     activities: createActivities(deps),
   });
+  const search = await serveUnifiedSearch(deps, config.redis.prefix); // answers /query/_search (bus/search-requests)
   const run = worker.run().finally(async () => {
+    await search.stop();
     await Promise.allSettled([connection.close(), close()]);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');

@@ -19,6 +19,7 @@ import { integrationRouter } from './routes/integration/router';
 import { mcpServerRouter } from './routes/mcp-server/router';
 import { modelProviderRouter } from './routes/model-provider/router';
 import { openAiRouter } from './routes/openai/router';
+import { queryRouter } from './routes/query/router';
 import { systemRouter } from './routes/system/router';
 import { temporalRouter } from './routes/temporal/router';
 import { userRouter } from './routes/user/router';
@@ -49,6 +50,7 @@ export function apiRouters(deps: AppDeps, chat: Chat) {
     mcpServerRouter(domain.mcpServers),
     chatRouter(chat),
     openAiRouter(chat, domain.assistants),
+    queryRouter(deps),
     temporalRouter(deps),
   ];
 }

@@ -84,8 +84,18 @@ export class RetrievalEngine {
   ) {}
 
   async search(req: RetrievalRequest): Promise<RetrievedDoc[]> {
+    if (req.size <= 0) return [];
+    return (await this.rank({ ...req, from: 0 })).hits;
+  }
+
+  /**
+   * One page (`from`, `size`) of the best matches and how many match in all (unified search). Without
+   * query words and with `matchAll`, every document the filters let through matches (score 1, newest
+   * first). With `all`, every match comes back too, ranked (for aggregations).
+   */
+  async rank(req: RetrievalRequest & { from: number; matchAll?: boolean; all?: boolean }): Promise<{ total: number; hits: RetrievedDoc[]; matches?: RetrievedDoc[] }> {
     const plan = queryPlan(req.queries);
-    if (!plan.text || req.datasourceIds.length === 0 || req.size <= 0) return [];
+    if ((!plan.text && !req.matchAll) || req.datasourceIds.length === 0) return { total: 0, hits: [], ...(req.all && { matches: [] }) };
     const compiled = req.filters.filter((f) => f && Object.keys(f as object).length > 0).map((f, i) => compileFilter(f, i));
     const accept = compiled.length ? compileDocFilter(compiled.length === 1 ? compiled[0]! : { $and: compiled }) : null;
     const options: SearchOptions = {
@@ -94,9 +104,20 @@ export class RetrievalEngine {
       fuzzy: (term) => (term.length >= FUZZY_MIN_LENGTH ? 1 : false),
       boostTerm: (term) => plan.boost.get(term) ?? 1,
     };
+    const want = req.from + req.size;
     const hits: RetrievedDoc[] = [];
+    let total = 0;
     for (const index of await Promise.all(req.datasourceIds.map((id) => this.indexFor(id)))) {
       const { docs } = index;
+      if (!plan.text) {
+        for (const doc of docs) {
+          if (doc && !doc.disabled && (!accept || accept(doc))) {
+            hits.push({ ...doc, score: 1 });
+            total++;
+          }
+        }
+        continue;
+      }
       let boostDocument: SearchOptions['boostDocument'];
       if (accept || !index.allEnabled) {
         // Checked while scoring, once per document: rejected documents never become results, so a
@@ -113,18 +134,22 @@ export class RetrievalEngine {
           return v === 1 ? 1 : 0;
         };
       }
-      // Results come sorted by score: keep this datasource's best `size` (and ties with the last one,
-      // which the id decides below).
+      // Results come sorted by score: keep this datasource's best `from + size` (and ties with the last
+      // one, which the id decides below).
+      const results = index.search.search(plan.text, { ...options, boostDocument });
+      total += results.length;
       let kept = 0;
       let last = Infinity;
-      for (const r of index.search.search(plan.text, { ...options, boostDocument })) {
-        if (kept >= req.size && r.score < last) break;
+      for (const r of results) {
+        if (!req.all && kept >= want && r.score < last) break;
         hits.push({ ...docs[r.id as number]!, score: r.score });
         last = r.score;
         kept++;
       }
     }
-    return hits.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id)).slice(0, req.size);
+    const byTime = (d: RetrievedDoc) => (d.updated instanceof Date ? d.updated.getTime() : Date.parse(String(d.updated)) || 0);
+    hits.sort(plan.text ? (a, b) => b.score - a.score || a.id.localeCompare(b.id) : (a, b) => byTime(b) - byTime(a) || a.id.localeCompare(b.id));
+    return { total, hits: hits.slice(req.from, want), ...(req.all && { matches: hits }) };
   }
 
   /** The index of one datasource, up to date with its change log. */

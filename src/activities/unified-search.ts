@@ -1,0 +1,136 @@
+// The worker's side of unified search (/query/_search): answers a request the API sent over Redis
+// (bus/search-requests) from this worker's BM25 indexes (retrieval/engine), the same ones chat retrieval
+// uses: one page of hits with their scores, the total, and terms aggregations (with a nested top_hits)
+// over every match. Hits carry what the index keeps of a document: never content or payload.
+import type { SearchAnswer, SearchAsk, SearchHitWire } from '../bus/search-requests';
+import { serveSearchRequests, type SearchServer } from '../bus/search-requests';
+import type { Logger } from '../infra/logger';
+import type { Redis } from '../infra/redis';
+import type { RetrievalEngine } from '../retrieval/engine';
+import { RetrievalError } from '../retrieval/errors';
+import type { RetrievedDoc } from '../retrieval/types';
+import { isObject } from '../shared/objects';
+
+/** Fields a terms aggregation may group by. */
+const AGG_FIELDS: Record<string, (d: RetrievedDoc) => unknown> = {
+  category: (d) => d.category,
+  subcategory: (d) => d.subcategory,
+  categories: (d) => d.categories,
+  tags: (d) => d.tags,
+  lang: (d) => d.lang,
+  type: (d) => d.type,
+  'source.id': (d) => d.source.id,
+  'source.name': (d) => d.source.name,
+  'source.type': (d) => d.source.type,
+};
+const MAX_AGGS = 20;
+const MAX_BUCKETS = 1000;
+const MAX_TOP_HITS = 10;
+
+class BadAggs extends Error {}
+
+/** A hit's _source: the indexed record without the engine's bookkeeping. */
+export function sourceOf(d: RetrievedDoc): Record<string, unknown> {
+  const { score: _score, disabled: _disabled, ...rest } = d;
+  return rest;
+}
+
+const wire = (d: RetrievedDoc): SearchHitWire => ({ id: d.id, score: d.score, source: sourceOf(d) });
+
+interface AggSpec {
+  name: string;
+  field: string;
+  size: number;
+  topHits: Array<{ name: string; size: number }>;
+}
+
+function parseAggs(aggs: Record<string, unknown>): AggSpec[] {
+  if (Object.keys(aggs).length > MAX_AGGS) throw new BadAggs(`aggs: at most ${MAX_AGGS} aggregations`);
+  return Object.entries(aggs).map(([name, spec]) => {
+    const terms = isObject(spec) ? spec.terms : undefined;
+    if (!isObject(terms) || typeof terms.field !== 'string') throw new BadAggs(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
+    const field = terms.field.replace(/\.keyword$/, '');
+    if (!AGG_FIELDS[field]) throw new BadAggs(`aggs.${name}.terms.field: "${terms.field}" cannot be aggregated (one of ${Object.keys(AGG_FIELDS).join(', ')})`);
+    const size = terms.size === undefined ? 10 : Number(terms.size);
+    if (!Number.isInteger(size) || size < 0 || size > MAX_BUCKETS) throw new BadAggs(`aggs.${name}.terms.size: expected an integer from 0 to ${MAX_BUCKETS}`);
+    const subs = isObject(spec) ? (spec.aggs ?? spec.aggregations) : undefined;
+    const topHits: AggSpec['topHits'] = [];
+    if (subs !== undefined) {
+      if (!isObject(subs)) throw new BadAggs(`aggs.${name}.aggs: expected an object`);
+      for (const [sub, s] of Object.entries(subs)) {
+        const th = isObject(s) ? s.top_hits : undefined;
+        if (!isObject(th)) throw new BadAggs(`aggs.${name}.aggs.${sub}: only top_hits is supported inside a terms aggregation`);
+        const n = th.size === undefined ? 3 : Number(th.size);
+        if (!Number.isInteger(n) || n < 0 || n > MAX_TOP_HITS) throw new BadAggs(`aggs.${name}.aggs.${sub}.top_hits.size: expected an integer from 0 to ${MAX_TOP_HITS}`);
+        topHits.push({ name: sub, size: n });
+      }
+    }
+    return { name, field, size, topHits };
+  });
+}
+
+const esHit = (d: RetrievedDoc) => ({ _index: 'coco_document', _type: '_doc', _id: d.id, _score: d.score, _source: sourceOf(d) });
+
+/** Terms buckets over every match (ranked best first, so a bucket's top hits are its first documents). */
+function aggregate(specs: AggSpec[], matches: RetrievedDoc[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const get = AGG_FIELDS[spec.field]!;
+    const buckets = new Map<string, RetrievedDoc[]>();
+    for (const d of matches) {
+      const v = get(d);
+      for (const key of Array.isArray(v) ? new Set(v) : [v]) {
+        if (key === undefined || key === null || key === '') continue;
+        const k = String(key);
+        let list = buckets.get(k);
+        if (!list) buckets.set(k, (list = []));
+        list.push(d);
+      }
+    }
+    const sorted = [...buckets.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+    const top = sorted.slice(0, spec.size);
+    out[spec.name] = {
+      doc_count_error_upper_bound: 0,
+      sum_other_doc_count: sorted.slice(spec.size).reduce((n, [, l]) => n + l.length, 0),
+      buckets: top.map(([key, docs]) => ({
+        key,
+        doc_count: docs.length,
+        ...Object.fromEntries(
+          spec.topHits.map((t) => [
+            t.name,
+            { hits: { total: { value: docs.length, relation: 'eq' }, max_score: docs[0]?.score ?? null, hits: docs.slice(0, t.size).map(esHit) } },
+          ]),
+        ),
+      })),
+    };
+  }
+  return out;
+}
+
+export function createUnifiedSearch(engine: RetrievalEngine) {
+  return async (ask: SearchAsk): Promise<SearchAnswer> => {
+    try {
+      const specs = ask.aggs ? parseAggs(ask.aggs) : [];
+      const ranked = await engine.rank({
+        datasourceIds: ask.datasourceIds,
+        queries: ask.text ? [ask.text] : [],
+        filters: ask.filters,
+        from: ask.from,
+        size: ask.size,
+        matchAll: true,
+        all: specs.length > 0,
+      });
+      return { total: ranked.total, hits: ranked.hits.map(wire), ...(specs.length > 0 && { aggregations: aggregate(specs, ranked.matches ?? []) }) };
+    } catch (err) {
+      if (err instanceof RetrievalError || err instanceof BadAggs) return { total: 0, hits: [], error: { status: 400, reason: err.message } };
+      throw err;
+    }
+  };
+}
+
+/** Starts answering unified-search requests on this worker. */
+export function serveUnifiedSearch(deps: { redis: Redis; retrieval: RetrievalEngine; logger: Logger }, prefix: string): Promise<SearchServer> {
+  return serveSearchRequests(deps.redis, prefix, createUnifiedSearch(deps.retrieval), {
+    onError: (err) => deps.logger.warn({ err: err.message }, 'unified search failed'),
+  });
+}
