@@ -50,7 +50,7 @@ function parseAggs(aggs: Record<string, unknown>): AggSpec[] {
     const terms = isObject(spec) ? spec.terms : undefined;
     if (!isObject(terms) || typeof terms.field !== 'string') throw new BadAggs(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
     const field = terms.field.replace(/\.keyword$/, '');
-    if (!AGG_FIELDS[field]) throw new BadAggs(`aggs.${name}.terms.field: "${terms.field}" cannot be aggregated (one of ${Object.keys(AGG_FIELDS).join(', ')})`);
+    if (!Object.hasOwn(AGG_FIELDS, field)) throw new BadAggs(`aggs.${name}.terms.field: "${terms.field}" cannot be aggregated (one of ${Object.keys(AGG_FIELDS).join(', ')})`);
     const size = terms.size === undefined ? 10 : Number(terms.size);
     if (!Number.isInteger(size) || size < 0 || size > MAX_BUCKETS) throw new BadAggs(`aggs.${name}.terms.size: expected an integer from 0 to ${MAX_BUCKETS}`);
     const subs = isObject(spec) ? (spec.aggs ?? spec.aggregations) : undefined;

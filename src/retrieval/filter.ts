@@ -53,7 +53,7 @@ function anyValue(get: Getter, test: (v: unknown) => boolean): DocPredicate {
 
 /** `{field: condition}`, or null when the condition is not one of the direct shapes. */
 function fieldPredicate(field: string, cond: unknown): DocPredicate | null {
-  const get = GETTERS[field];
+  const get = Object.hasOwn(GETTERS, field) ? GETTERS[field] : undefined;
   if (!get) return null;
   if (isScalar(cond)) return anyValue(get, (v) => v === cond);
   if (!isCondition(cond)) return null;

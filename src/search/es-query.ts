@@ -195,7 +195,7 @@ class Compiler {
         const cond: Record<string, Json> = {};
         for (const [k, v] of Object.entries(spec)) {
           if (k === 'format' || k === 'time_zone' || k === 'boost') continue;
-          const op = ops[k];
+          const op = Object.hasOwn(ops, k) ? ops[k] : undefined;
           if (!op) this.fail(`${at}.${name}`, `unsupported range operator "${k}"`);
           if (v !== null) cond[op] = this.value(field, v, `${at}.${name}.${k}`);
         }

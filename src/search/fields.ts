@@ -44,6 +44,7 @@ export function isHidden(fields: SearchFields, stored: string): boolean {
 const FIELD_NAME = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 const ALWAYS = new Set(['_id', 'created', 'updated', 'combined_fulltext']);
 const MAX_NAME = 200;
+const OBJECT_PROPERTIES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * The stored path of a field a caller names, if they may name it: well formed, declared by the schema (or
@@ -55,6 +56,9 @@ export function checkField(fields: SearchFields, name: unknown, where: string, u
   const shown = name.length > MAX_NAME ? `${name.slice(0, MAX_NAME)}…` : name;
   const stored = storedPath(name);
   if (name.length > MAX_NAME || !FIELD_NAME.test(stored)) throw new SearchQueryError(`${where}: "${shown}" is not a field name (letters, digits and _ joined by dots)`);
+  // Names that are JavaScript's own properties: free-form documents would otherwise let them through to
+  // the filters that run on plain objects (the retrieval engine), where they mean something else.
+  if (stored.split('.').some((part) => OBJECT_PROPERTIES.has(part))) throw new SearchQueryError(`${where}: "${shown}" is not a field name`);
   const parentOfHidden = fields.hidden?.some((h) => h.startsWith(`${stored}.`)) ?? false;
   const known = ALWAYS.has(stored) || !fields.known || fields.known.exact.has(stored) || fields.known.free.some((f) => stored.startsWith(`${f}.`));
   if (isHidden(fields, stored) || parentOfHidden || !known) throw new SearchQueryError(`${where}: field "${shown}" is not ${use}`);

@@ -467,6 +467,8 @@ const FIELDS: Record<string, SearchFields> = {
   user: USER_SEARCH_FIELDS,
   chat: SESSION_SEARCH_FIELDS,
   messages: MESSAGE_SEARCH_FIELDS,
+  // /query/_search: documents, through the worker's engine (its filters are compiled on document fields).
+  query: DOCUMENT_SEARCH_FIELDS,
 };
 
 /** Hidden fields, their parents, and names that are no field at all. */
