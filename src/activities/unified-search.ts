@@ -10,19 +10,10 @@ import type { RetrievalEngine } from '../retrieval/engine';
 import { RetrievalError } from '../retrieval/errors';
 import type { RetrievedDoc } from '../retrieval/types';
 import { isObject } from '../shared/objects';
+import { DOC_FIELDS } from '../retrieval/filter';
 
-/** Fields a terms aggregation may group by. */
-const AGG_FIELDS: Record<string, (d: RetrievedDoc) => unknown> = {
-  category: (d) => d.category,
-  subcategory: (d) => d.subcategory,
-  categories: (d) => d.categories,
-  tags: (d) => d.tags,
-  lang: (d) => d.lang,
-  type: (d) => d.type,
-  'source.id': (d) => d.source.id,
-  'source.name': (d) => d.source.name,
-  'source.type': (d) => d.source.type,
-};
+/** Fields a terms aggregation may group by (read as the retrieval filter reads them). */
+const AGG_FIELDS = ['category', 'subcategory', 'categories', 'tags', 'lang', 'type', 'source.id', 'source.name', 'source.type'];
 const MAX_AGGS = 20;
 const MAX_BUCKETS = 1000;
 const MAX_TOP_HITS = 10;
@@ -50,7 +41,7 @@ function parseAggs(aggs: Record<string, unknown>): AggSpec[] {
     const terms = isObject(spec) ? spec.terms : undefined;
     if (!isObject(terms) || typeof terms.field !== 'string') throw new BadAggs(`aggs.${name}: only {"terms": {"field": "<name>", "size": N}} aggregations are supported`);
     const field = terms.field.replace(/\.keyword$/, '');
-    if (!Object.hasOwn(AGG_FIELDS, field)) throw new BadAggs(`aggs.${name}.terms.field: "${terms.field}" cannot be aggregated (one of ${Object.keys(AGG_FIELDS).join(', ')})`);
+    if (!AGG_FIELDS.includes(field)) throw new BadAggs(`aggs.${name}.terms.field: "${terms.field}" cannot be aggregated (one of ${AGG_FIELDS.join(', ')})`);
     const size = terms.size === undefined ? 10 : Number(terms.size);
     if (!Number.isInteger(size) || size < 0 || size > MAX_BUCKETS) throw new BadAggs(`aggs.${name}.terms.size: expected an integer from 0 to ${MAX_BUCKETS}`);
     const subs = isObject(spec) ? (spec.aggs ?? spec.aggregations) : undefined;
@@ -75,7 +66,7 @@ const esHit = (d: RetrievedDoc) => ({ _index: 'coco_document', _type: '_doc', _i
 function aggregate(specs: AggSpec[], matches: RetrievedDoc[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of specs) {
-    const get = AGG_FIELDS[spec.field]!;
+    const get = DOC_FIELDS[spec.field]!;
     const buckets = new Map<string, RetrievedDoc[]>();
     for (const d of matches) {
       const v = get(d);

@@ -12,8 +12,11 @@ export type DocPredicate = (doc: IndexedDoc) => boolean;
 type Scalar = string | number | boolean;
 type Getter = (doc: IndexedDoc) => unknown;
 
-/** Fields checked directly: plain values, or arrays of plain values (any element matches, as in Mongo). */
-const GETTERS: Record<string, Getter> = {
+/**
+ * How to read an indexed document's fields by their Mongo names: plain values, or arrays of plain values
+ * (any element matches, as in Mongo). Filters check these directly; unified search groups by some of them.
+ */
+export const DOC_FIELDS: Record<string, Getter> = {
   _id: (d) => d.id,
   title: (d) => d.title,
   summary: (d) => d.summary,
@@ -53,7 +56,7 @@ function anyValue(get: Getter, test: (v: unknown) => boolean): DocPredicate {
 
 /** `{field: condition}`, or null when the condition is not one of the direct shapes. */
 function fieldPredicate(field: string, cond: unknown): DocPredicate | null {
-  const get = Object.hasOwn(GETTERS, field) ? GETTERS[field] : undefined;
+  const get = Object.hasOwn(DOC_FIELDS, field) ? DOC_FIELDS[field] : undefined;
   if (!get) return null;
   if (isScalar(cond)) return anyValue(get, (v) => v === cond);
   if (!isCondition(cond)) return null;

@@ -49,13 +49,19 @@ export async function relayReply(deps: StreamDeps, replyId: string, afterSeq: nu
   else fail(how, lastSeq);
 }
 
-export function streamReplyAsNdjson(ctx: AppContext, deps: StreamDeps, replyId: string, opts: { sessionId: string; first?: unknown; afterSeq?: number }) {
+/** Answers 200 with a stream the caller writes as chunks arrive (never cached, never buffered by a proxy). */
+export function openStream(ctx: AppContext, type: string): PassThrough {
   const out = new PassThrough();
   ctx.status = 200;
-  ctx.type = 'application/json';
+  ctx.type = type;
   ctx.set('Cache-Control', 'no-cache');
   ctx.set('X-Accel-Buffering', 'no');
   ctx.body = out;
+  return out;
+}
+
+export function streamReplyAsNdjson(ctx: AppContext, deps: StreamDeps, replyId: string, opts: { sessionId: string; first?: unknown; afterSeq?: number }) {
+  const out = openStream(ctx, 'application/json');
   if (opts.first !== undefined) out.write(`${JSON.stringify(opts.first)}\n`);
 
   const abort = new AbortController();

@@ -1,8 +1,7 @@
 // A reply as OpenAI's server-sent events: a first chunk with the role, a chunk per text or reasoning
 // delta, a last chunk with the finish_reason (and usage when asked for), then `data: [DONE]`. A relay that
 // cannot go on ends with an error event (OpenAI clients throw it) that says where to resume.
-import { PassThrough } from 'node:stream';
-import { relayEnded, relayReply, type StreamDeps } from '../../chat/ndjson';
+import { openStream, relayEnded, relayReply, type StreamDeps } from '../../chat/ndjson';
 import type { MessageChunk } from '../../../shared/chat';
 import type { AppContext } from '../../context';
 import { chunkObject, deltaOf, finishReasonOf, usageOf, type CompletionMeta } from './chunks';
@@ -21,12 +20,7 @@ export interface SseOptions {
 }
 
 export function streamCompletionAsSse(ctx: AppContext, deps: StreamDeps, o: SseOptions) {
-  const out = new PassThrough();
-  ctx.status = 200;
-  ctx.type = 'text/event-stream';
-  ctx.set('Cache-Control', 'no-cache');
-  ctx.set('X-Accel-Buffering', 'no');
-  ctx.body = out;
+  const out = openStream(ctx, 'text/event-stream');
   const event = (value: unknown) => out.write(`data: ${JSON.stringify(value)}\n\n`);
   event(chunkObject(o.meta, { role: 'assistant', content: '' }));
 
