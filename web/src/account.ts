@@ -18,6 +18,10 @@ export interface LoginAnswer {
 
 export const isAdmin = (p: Profile | null | undefined) => !!p?.roles?.includes('admin');
 
+/** Roles with the `search` permission (src/domain/access.ts): unified search, the Search page. */
+const SEARCH_ROLES = ['admin', 'user', 'widget'];
+export const canSearch = (p: Profile | null | undefined) => !!p?.roles?.some((r) => SEARCH_ROLES.includes(r));
+
 /** Signs in with a username and password; the answer's JWT becomes the stored token. Throws the server's reason. */
 export async function login(username: string, password: string): Promise<LoginAnswer> {
   const res = await api.post<LoginAnswer>('/account/login', { username, password }, { noSignOut: true });
