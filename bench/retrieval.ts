@@ -60,7 +60,7 @@ async function main() {
   const mongo = await connectMongo(`mongodb://127.0.0.1:${PORT}/bench`);
   const redis = await connectRedis(redisUrl, () => undefined);
   const prefix = `bench:${process.pid}:`;
-  const domain = createDomain({ models: mongo.models, redis, redisPrefix: prefix });
+  const domain = createDomain({ models: mongo.models, blobs: mongo.blobs, redis, redisPrefix: prefix });
   const rows: string[][] = [['documents', 'index build', 'index heap', 'BM25 query', 'baseline $regex query', 'ratio (p50)']];
   const updates: string[][] = [['documents', 'change → searchable p50', 'p99', 'before: rebuild', 'snapshot write (longest block)', 'new worker: snapshot load', 'before: build']];
   const changes = new DocChanges(redis, prefix);

@@ -24,6 +24,8 @@ const Env = z.object({
   COCO_PUBLIC_URL: optionalString,
   COCO_DATA_DIR: z.string().default('.data'),
   COCO_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  COCO_UPLOAD_LIMIT_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  COCO_ATTACHMENT_WAIT_MS: z.coerce.number().int().positive().max(20 * 60_000).default(120_000),
   COCO_ADMIN_TOKEN: optionalString,
   COCO_CORS_ORIGINS: z.string().default(''),
   COCO_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'COCO_ADMIN_PASSWORD must have at least 8 characters'),
@@ -137,6 +139,8 @@ export interface Config {
    * 15 s at 100,000 documents, which stalls every reply that worker streams meanwhile).
    */
   retrieval: { maxDocs: number; snapshotDir?: string };
+  /** Uploads: bytes per request (COCO_UPLOAD_LIMIT_BYTES, 20 MB as Coco); how long a turn waits for its files' text. */
+  attachments: { uploadLimitBytes: number; waitMs: number };
   temporal: {
     address: string;
     embedded: boolean;
@@ -216,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       mcp: { connectTimeoutMs: e.COCO_MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.COCO_MCP_CALL_TIMEOUT_MS, idleMs: e.COCO_MCP_IDLE_MS, maxConnections: e.COCO_MCP_MAX_CONNECTIONS, stdioCommands: e.COCO_MCP_STDIO_COMMANDS.split(',').map((c) => c.trim()).filter(Boolean) },
       maxResultChars: 8000,
     },
+    attachments: { uploadLimitBytes: e.COCO_UPLOAD_LIMIT_BYTES, waitMs: e.COCO_ATTACHMENT_WAIT_MS },
     retrieval: { maxDocs: e.COCO_RETRIEVAL_MAX_DOCS, ...(e.COCO_RETRIEVAL_SNAPSHOTS === 'true' && { snapshotDir: path.join(dataDir, 'retrieval') }) },
     worker: { cachedSessions: e.COCO_WORKER_CACHED_SESSIONS, steps: e.COCO_WORKER_STEPS, workflowTasks: e.COCO_WORKER_WORKFLOW_TASKS },
     temporal: {

@@ -42,7 +42,7 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel, config.payloads);
   const hub = await RedisHub.open(redis);
-  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });
+  const domain = createDomain({ models: mongo.models, blobs: mongo.blobs, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });
   const deps: AppDeps = { config, logger, mongo, redis, temporal, hub, domain };
   const { createdAdminToken, createdAdminPassword } = await bootstrap(mongo.models, config, logger);
 

@@ -27,7 +27,7 @@ export async function connectActivityDeps(config: Readonly<Config>, logger: Logg
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   const hub = await RedisHub.open(redis);
   const keys = busKeys(config.redis.prefix);
-  const domain = createDomain({ models: mongo.models, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });
+  const domain = createDomain({ models: mongo.models, blobs: mongo.blobs, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });
   const pool = new McpPool(config.tools.mcp, logger);
   const deps: ActivityDeps = {
     logger,
@@ -38,6 +38,7 @@ export async function connectActivityDeps(config: Readonly<Config>, logger: Logg
     publisher: config.stream,
     retrieval: new RetrievalEngine(domain.documents, new DocChanges(redis, config.redis.prefix), { ...config.retrieval, logger }),
     tools: { pool, config: config.tools },
+    attachmentWaitMs: config.attachments.waitMs,
   };
   return {
     deps,

@@ -21,25 +21,28 @@ export interface Early {
   cancels?: EarlyWatch;
 }
 
-/** The answer prompt's context (coco-api.md §5.4 step 8): conversation, references, tools output. */
-function answerContext(ctx: TurnContext, references: string, toolsOutput: string): string {
+/** The answer prompt's context (coco-api.md §5.4 step 8): conversation, references, attachments, tools output. */
+function answerContext(ctx: TurnContext, references: string, toolsOutput: string, attachments: string): string {
   const conversation = historyText(ctx.history, ctx.summary);
   return [
     conversation && `\nConversation:\n${conversation}\n`,
     references && `\nReferences:\n${references}\n`,
+    attachments && `\nAttachments:\n${attachments}\n`,
     toolsOutput && `\nTools Output:\n${toolsOutput}\n`,
   ]
     .filter(Boolean)
     .join('');
 }
 
-function answerPrompt(ctx: TurnContext, references: string, toolsOutput: string): ChatMessageParam[] {
+function answerPrompt(ctx: TurnContext, references: string, inputs: AnswerInputs): ChatMessageParam[] {
+  const toolsOutput = inputs.toolsOutput;
   const vars = {
     query: ctx.query,
-    context: answerContext(ctx, references, toolsOutput),
+    context: answerContext(ctx, references, toolsOutput, inputs.attachments ?? ''),
     history: historyText(ctx.history, ctx.summary),
     references,
     tools_output: toolsOutput,
+    attachments: inputs.attachments ?? '',
   };
   return [
     { role: 'system', content: ctx.rolePrompt },
@@ -93,7 +96,7 @@ export function createAnswerStreamer(deps: ChatActivityDeps, finalizer: Finalize
     const onTemporalCancel = () => abort.abort();
     Context.current().cancellationSignal.addEventListener('abort', onTemporalCancel);
 
-    const prompt = answerPrompt(ctx, references, inputs.toolsOutput);
+    const prompt = answerPrompt(ctx, references, inputs);
     const request = text ? continuationRequest(provider.continuation, prompt, text) : { messages: prompt };
     const seam = text ? new SeamFilter(text) : null;
     const answerDelta = (delta: string) => {

@@ -15,9 +15,12 @@ export function textOf(chunks: MessageChunk[], type: 'think' | 'response'): stri
   return chunks.filter((c) => c.chunk_type === type && c.message_type === 'assistant').map((c) => c.message_chunk).join('');
 }
 
-function endOf(details: { type: string; payload?: unknown }[]): { reason: ReplyEndReason; error?: string } {
-  const payload = details.find((d) => d.type === 'reply_end')?.payload as { reason?: ReplyEndReason; error?: string } | undefined;
-  return { reason: payload?.reason ?? 'completed', ...(payload?.error !== undefined && { error: payload.error }) };
+/** reply_end's payload: why the reply ended, its error, and (on a timeout) what timed out. */
+type ReplyEnd = { reason: ReplyEndReason; error?: string; type?: string };
+
+function endOf(details: { type: string; payload?: unknown }[]): ReplyEnd {
+  const payload = details.find((d) => d.type === 'reply_end')?.payload as Partial<ReplyEnd> | undefined;
+  return { reason: payload?.reason ?? 'completed', ...(payload?.error !== undefined && { error: payload.error }), ...(payload?.type !== undefined && { type: payload.type }) };
 }
 
 /** What a finished reply gives the workflow, as if the step that finished it had just returned. */
@@ -31,7 +34,7 @@ export function createFinalizer(deps: ChatActivityDeps) {
   const { messages } = deps.domain;
 
   /** reply_end, unless the log has it already. */
-  async function sendEnd({ publisher, logged }: Opened, end: { reason: ReplyEndReason; error?: string }, errorMessage?: string) {
+  async function sendEnd({ publisher, logged }: Opened, end: ReplyEnd, errorMessage?: string) {
     if (logged.chunks.some((c) => c.chunk_type === 'reply_end')) return;
     if (errorMessage) await publisher.send('response', errorMessage, true);
     await publisher.send('reply_end', JSON.stringify(end), true);
@@ -70,7 +73,7 @@ export function createFinalizer(deps: ChatActivityDeps) {
       const errorMessage = error === undefined ? undefined : result.reason === 'timeout' ? `⚠️ ${error}` : `⚠️ error in async processing message reply, ${error}`;
       const text = 'text' in result ? result.text || textOf(logged.chunks, 'response') : '';
       const think = 'think' in result ? result.think || textOf(logged.chunks, 'think') : textOf(logged.chunks, 'think');
-      const end = { reason, ...(error !== undefined && { error }) };
+      const end: ReplyEnd = { reason, ...(error !== undefined && { error }), ...('type' in result && result.type && { type: result.type }) };
 
       const details: ReplyDetail[] = [...steps];
       if (think) details.push({ order: 50, type: 'think', description: think });

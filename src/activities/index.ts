@@ -1,4 +1,5 @@
 // Activities are built by factories over their clients, so workers and tests choose the dependencies.
+import { createAttachmentActivities } from './attachments';
 import { createChatActivities } from './chat';
 import { createContextActivities } from './context';
 import { createFollowupActivities } from './followups';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createToolActivities(deps),
     ...createChatActivities(deps),
     ...createFollowupActivities(deps),
+    ...createAttachmentActivities(deps),
   };
 }
 

@@ -25,6 +25,8 @@ export interface ChatActivityDeps {
   publisher: PublisherOptions;
   retrieval: RetrievalEngine;
   tools: { pool: McpPool; config: ToolsConfig };
+  /** How long a turn waits for its attachments' text (config.attachments.waitMs; absent: 2 minutes). */
+  attachmentWaitMs?: number;
 }
 
 export function permanent(message: string, type = CHAT_CONFIG_ERROR): ApplicationFailure {

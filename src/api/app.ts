@@ -10,6 +10,7 @@ import { errorEnvelope } from './middleware/errors';
 import { requestLog } from './middleware/request-log';
 import { isUiPath, staticUi } from './middleware/static';
 import { assistantRouter } from './routes/assistant/router';
+import { attachmentRouter } from './routes/attachment/router';
 import { accountRouter } from './routes/account/router';
 import { authRouter } from './routes/auth/router';
 import { chatRouter } from './routes/chat/router';
@@ -51,6 +52,7 @@ export function apiRouters(deps: AppDeps, chat: Chat) {
     chatRouter(chat),
     openAiRouter(chat, domain.assistants),
     queryRouter(deps),
+    attachmentRouter(deps),
     temporalRouter(deps),
   ];
 }

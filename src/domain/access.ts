@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'chat:list',
   /** Unified search (documents of enabled datasources). */
   'search',
+  /** Own uploaded files: upload, read, delete, search, parsing status (and sending them with messages). */
+  'attachment',
   /** Own API tokens: mint (with the caller's roles or fewer), list, delete. */
   'token:own',
   /** Own profile, password and logout. */
@@ -35,8 +37,8 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Exclude<Role, 'admin'>, readonly Permission[]> = {
-  user: ['assistant:read', 'provider:read', 'datasource:read', 'mcp_server:read', 'chat', 'chat:list', 'search', 'token:own', 'account'],
-  widget: ['assistant:read', 'chat', 'search'],
+  user: ['assistant:read', 'provider:read', 'datasource:read', 'mcp_server:read', 'chat', 'chat:list', 'search', 'attachment', 'token:own', 'account'],
+  widget: ['assistant:read', 'chat', 'search', 'attachment'],
 };
 
 export const isAdmin = (roles: readonly string[]) => roles.includes('admin');

@@ -1,11 +1,13 @@
 // The domain layer: what each record means (defaults on load, what is secret, versions and invalidation,
 // typed errors), over the models. The API presents what it returns; the worker's steps read and write
 // through it. Both processes build one with createDomain.
+import type { BlobStore } from '../infra/blob-store';
 import type { Redis } from '../infra/redis';
 import { type RegexDialect, useRegexDialect } from '../search/es-query';
 import { versionKeys } from '../infra/versions';
 import type { Models } from '../models';
 import { Assistants } from './assistants/assistants';
+import { Attachments } from './attachments/attachments';
 import { Datasources } from './datasources/datasources';
 import { Documents } from './documents/documents';
 import { Integrations } from './integrations/integrations';
@@ -21,6 +23,8 @@ import { Tokens } from './auth/tokens';
 
 export interface DomainDeps {
   models: Models;
+  /** Uploaded files' bytes (infra/mongo.ts opens it with the connection). */
+  blobs: BlobStore;
   redis: Redis;
   /** The Redis key prefix of this deployment (config.redis.prefix). */
   redisPrefix: string;
@@ -32,7 +36,7 @@ export interface DomainDeps {
 
 export const DEFAULT_STDIO_COMMANDS = ['npx', 'uvx', 'node'];
 
-export function createDomain({ models, redis, redisPrefix, stdioCommands = DEFAULT_STDIO_COMMANDS, regexDialect }: DomainDeps) {
+export function createDomain({ models, blobs, redis, redisPrefix, stdioCommands = DEFAULT_STDIO_COMMANDS, regexDialect }: DomainDeps) {
   if (regexDialect) useRegexDialect(regexDialect);
   const versions = versionKeys(redisPrefix);
   // Documents tell their datasource when they change; the datasources own the change log.
@@ -47,6 +51,7 @@ export function createDomain({ models, redis, redisPrefix, stdioCommands = DEFAU
     integrations: new Integrations(models, credentials),
     accounts: new Accounts(models, users, credentials, new LoginThrottle(redis, redisPrefix)),
     assistants: new Assistants(models, redis, versions),
+    attachments: new Attachments(models, blobs),
     providers: new Providers(models, redis, versions),
     datasources,
     documents,

@@ -1,6 +1,7 @@
 // One mongoose connection per process (or per test), with the project's models bound to it.
 import mongoose, { Connection } from 'mongoose';
 import { bindModels, Models } from '../models';
+import { BlobStore } from './blob-store';
 
 export interface Mongo {
   connection: Connection;
@@ -10,6 +11,8 @@ export interface Mongo {
    * (backtracking): search/es-query.ts compiles wildcards for it.
    */
   regexDialect: 're2' | 'backtracking';
+  /** Uploaded files' bytes (GridFS). */
+  blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -26,5 +29,5 @@ export async function connectMongo(uri: string): Promise<Mongo> {
   // FerretDB answers buildInfo with its own version beside the MongoDB one it speaks.
   const info = (await connection.db!.admin().command({ buildInfo: 1 }).catch(() => ({}))) as Record<string, unknown>;
   const regexDialect = 'ferretdbVersion' in info ? 're2' : 'backtracking';
-  return { connection, models, regexDialect, close: () => connection.close() };
+  return { connection, models, regexDialect, blobs: new BlobStore(connection), close: () => connection.close() };
 }

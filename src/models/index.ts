@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { apiTokenSchema } from './api-token';
+import { attachmentSchema } from './attachment';
 import { assistantSchema } from './assistant';
 import { chatMessageSchema } from './chat-message';
 import { datasourceSchema } from './datasource';
@@ -25,6 +26,7 @@ export interface Models {
   User: Model<any, any, any, any, any, any>;
   ServerSetting: Model<any, any, any, any, any, any>;
   Integration: Model<any, any, any, any, any, any>;
+  Attachment: Model<any, any, any, any, any, any>;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -44,5 +46,6 @@ export function bindModels(conn: Connection): Models {
     User: conn.model('User', userSchema),
     ServerSetting: conn.model('ServerSetting', serverSettingSchema),
     Integration: conn.model('Integration', integrationSchema),
+    Attachment: conn.model('Attachment', attachmentSchema),
   };
 }

@@ -10,6 +10,7 @@ export type ChunkType =
   | 'deep_read'
   | 'think'
   | 'response'
+  | 'attachment_waiting'
   | 'reply_end';
 
 export type ReplyEndReason = 'completed' | 'user_cancelled' | 'error' | 'timeout';
@@ -62,6 +63,8 @@ export interface Turn extends ReplyRef {
   /** When the API sent it (ms since the epoch), and how long it may wait for a worker to take it. */
   sentAt?: number;
   admissionMs?: number;
+  /** Files whose text the answer reads: the message's, then the session context's (ids; checked by the API). */
+  attachments?: string[];
 }
 
 /**
@@ -207,7 +210,12 @@ export interface AnswerInputs {
   docIds: string[];
   deep: boolean;
   toolsOutput: string;
+  /** The prompt's "Attachments:" section (the turn's files' text, bounded); absent in histories from before. */
+  attachments?: string;
 }
+
+/** What reading a turn's attachments gave: their text for the prompt, or why the turn cannot wait for it. */
+export type AttachmentsRead = { section: string } | { timedOut: string[] } | { cancelled: true };
 
 export interface AnswerResult {
   text: string;
@@ -222,6 +230,8 @@ export interface AnswerResult {
 export interface ReplyFailure {
   reason: 'error' | 'timeout';
   error: string;
+  /** What timed out, on reply_end (Coco: `assistant_generation` or `attachment_processing`). */
+  type?: 'attachment_processing';
 }
 
 /** What a reply is finalized with: its answer, or why there is none. */

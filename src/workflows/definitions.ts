@@ -16,3 +16,7 @@ export const SESSION_ID_ATTRIBUTE = defineSearchAttributeKey('CocoSessionId', Se
 export const ASSISTANT_ID_ATTRIBUTE = defineSearchAttributeKey('CocoAssistantId', SearchAttributeType.KEYWORD);
 
 export const CHAT_SESSION_WORKFLOW = 'chatSession';
+
+/** Reads an uploaded file's text (one workflow per file, started at upload; see ./attachment-parse). */
+export const PARSE_ATTACHMENT_WORKFLOW = 'parseAttachment';
+export const workflowIdForAttachment = (attachmentId: string) => `attachment-parse:${attachmentId}`;

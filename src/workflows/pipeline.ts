@@ -2,12 +2,12 @@
 // first) → [intent → tools → retrieval → picking → deep read → answer]. The answering step also saves the
 // reply and sends reply_end; when that failed (or in a history from before), the finalize step does.
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { AnswerInputs, FinalInput, ReplyDetail, Turn, TurnContext } from '../shared/chat';
+import type { AnswerInputs, FinalInput, ReplyDetail, ReplyFailure, Turn, TurnContext } from '../shared/chat';
 import { ASSISTANT_ID_ATTRIBUTE } from './definitions';
 import { endReply, failureOf } from './ending';
 import { followUpsAfter } from './followups';
 import { CANCELLED, Session } from './session';
-import { analyzeIntent, answer, beginReply, deepRead, loadContext, pickDocuments, publishGivenSources, retrieveDocuments } from './steps';
+import { analyzeIntent, answer, beginReply, deepRead, loadContext, pickDocuments, publishGivenSources, readAttachments, retrieveDocuments } from './steps';
 import { useTools } from './tool-loop';
 
 /** Runs a turn to its reply_end; gives its follow-ups (title, summary), to run beside the next turn. */
@@ -28,11 +28,14 @@ export async function runTurn(s: Session, turn: Turn, v2: boolean): Promise<(() 
       result = begun.answer;
     } else {
       const inputs = await think(s, turn, context, steps);
-      if (s.cancelRequested) {
+      if ('reason' in inputs) {
+        result = inputs; // the attachments were not read in time
+      } else if (s.cancelRequested) {
         s.conversation.addTurn(turn.userMessageId, turn.text, await endReply(turn, CANCELLED, steps), context);
         return undefined;
+      } else {
+        result = await answer(turn, context, inputs, steps);
       }
-      result = await answer(turn, context, inputs, steps);
     }
   } catch (err) {
     result = failureOf(err);
@@ -46,8 +49,24 @@ export async function runTurn(s: Session, turn: Turn, v2: boolean): Promise<(() 
   return followUpsAfter(s, turn, context, v2);
 }
 
-/** The steps before the answer. Each adds its saved detail; cancel stops between steps. */
-async function think(s: Session, turn: Turn, ctx: TurnContext, steps: ReplyDetail[]): Promise<AnswerInputs> {
+/**
+ * The steps before the answer. Each adds its saved detail; cancel stops between steps. A turn with files
+ * first waits for their text: if that takes too long, the reply ends as a timeout (Coco's
+ * `attachment_processing`).
+ */
+async function think(s: Session, turn: Turn, ctx: TurnContext, steps: ReplyDetail[]): Promise<AnswerInputs | ReplyFailure> {
+  let attachments: string | undefined;
+  if (turn.attachments?.length) {
+    const read = await readAttachments(turn);
+    if ('timedOut' in read) return { reason: 'timeout', type: 'attachment_processing', error: `the attachments could not be read in time: ${read.timedOut.join(', ')}` };
+    if ('cancelled' in read || s.cancelRequested) return { docIds: [], deep: false, toolsOutput: '' };
+    attachments = read.section;
+  }
+  const inputs = await thinkSteps(s, turn, ctx, steps);
+  return attachments ? { ...inputs, attachments } : inputs;
+}
+
+async function thinkSteps(s: Session, turn: Turn, ctx: TurnContext, steps: ReplyDetail[]): Promise<AnswerInputs> {
   if (turn.givenSources) {
     // AI overview: the search results came with the question.
     steps.push(await publishGivenSources(turn));

@@ -25,6 +25,14 @@ export const { listTools, toolModelStep, callTool } = proxyActivities<Activities
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 
+// Waiting for a turn's attachments' text: bounded by the server's wait (COCO_ATTACHMENT_WAIT_MS, at most
+// 20 minutes) from when the message was sent; heartbeats while it polls, so a dead worker's wait moves on.
+export const { readAttachments } = proxyActivities<Activities>({
+  startToCloseTimeout: '25 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 5 },
+});
+
 // The answer streams for minutes; a heartbeat timeout notices a dead worker quickly so another continues.
 // beginReply loads the context and, for a turn with no step before the answer, streams it too.
 export const { answer, beginReply } = proxyActivities<Activities>({

@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { hashToken } from '../../src/domain/auth/token-values';
 import { ASSISTANT_SEARCH_FIELDS } from '../../src/domain/assistants/records';
+import { ATTACHMENT_SEARCH_FIELDS } from '../../src/domain/attachments/records';
 import { DATASOURCE_SEARCH_FIELDS } from '../../src/domain/datasources/records';
 import { DOCUMENT_SEARCH_FIELDS } from '../../src/domain/documents/records';
 import { INTEGRATION_SEARCH_FIELDS } from '../../src/domain/integrations/records';
@@ -469,6 +470,7 @@ const FIELDS: Record<string, SearchFields> = {
   messages: MESSAGE_SEARCH_FIELDS,
   // /query/_search: documents, through the worker's engine (its filters are compiled on document fields).
   query: DOCUMENT_SEARCH_FIELDS,
+  attachment: ATTACHMENT_SEARCH_FIELDS,
 };
 
 /** Hidden fields, their parents, and names that are no field at all. */

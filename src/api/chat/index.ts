@@ -16,6 +16,7 @@ export interface Chat {
   replies: ReplyStreams;
   sessions: Domain['sessions'];
   messages: Domain['messages'];
+  attachments: Domain['attachments'];
   /** What NDJSON streams follow replies with. */
   stream: StreamDeps;
   /** Bounds how many turns this instance starts at once (the rest queue, then get 503). */
@@ -34,6 +35,7 @@ export function createChat(deps: AppDeps, keys: BusKeys): Chat {
   const control = new ReplyControl(redis, keys, domain.messages, workflows);
   const turns = new Turns({
     assistants: domain.assistants,
+    attachments: domain.attachments,
     sessions: domain.sessions,
     messages: domain.messages,
     workflows,
@@ -50,6 +52,7 @@ export function createChat(deps: AppDeps, keys: BusKeys): Chat {
     replies,
     sessions: domain.sessions,
     messages: domain.messages,
+    attachments: domain.attachments,
     admission: new AdmissionGate(config.chat.turnStarts),
     stream: { redis, hub: deps.hub, keys, idleMs: config.stream.followIdleMs, savedAfter: (id, after) => replies.savedAfter(id, after) },
   };

@@ -4,6 +4,7 @@
 import { attachReply, detachReply } from '../../bus/ws-attach';
 import type { BusKeys } from '../../bus/keys';
 import type { Assistants } from '../../domain/assistants/assistants';
+import type { Attachments } from '../../domain/attachments/attachments';
 import { hasAnsweringModel, historyNumberOf } from '../../domain/assistants/records';
 import type { Stored } from '../../domain/record';
 import type { Messages } from '../../domain/sessions/messages';
@@ -18,6 +19,8 @@ import type { ReplyControl } from './control';
 import type { SessionWorkflows } from './workflows';
 
 const DEFAULT_KEEPALIVE_MS = 30 * 60_000;
+/** Files a turn reads at most (Coco's prompt takes 12). */
+const TURN_FILES = 12;
 
 /** An assistant that passed a turn's checks, and the version it was read at (workers then trust their copy at it). */
 export interface CheckedAssistant {
@@ -41,6 +44,7 @@ export interface StartTurn {
 
 export interface TurnDeps {
   assistants: Assistants;
+  attachments: Attachments;
   sessions: Sessions;
   messages: Messages;
   workflows: SessionWorkflows;
@@ -90,6 +94,9 @@ export class Turns {
    */
   async start(t: StartTurn): Promise<{ userMessage: Stored; replyId: string }> {
     const { redis, keys } = this.deps;
+    // The message's files: the caller's own, within the assistant's upload settings (before anything is stored).
+    await this.deps.attachments.checkForTurn(t.user, t.attachments, t.assistant.doc._id, t.assistant.doc.upload);
+    const files = [...new Set([...t.attachments, ...((t.session.context?.attachments as string[] | undefined) ?? [])])].slice(0, TURN_FILES);
     const replyId = newId();
     const params = scopedParams(t.params, t.user);
     const turn: Turn = {
@@ -106,6 +113,7 @@ export class Turns {
       historyNumber: historyNumberOf(t.assistant.doc),
       sentAt: Date.now(),
       admissionMs: this.deps.admissionMs,
+      ...(files.length > 0 && { attachments: files }),
     };
     const reopened = t.session.status === 'closed';
     const keepaliveMs = parseDuration(String(t.assistant.doc.keepalive ?? '30m'), DEFAULT_KEEPALIVE_MS);

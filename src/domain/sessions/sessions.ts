@@ -31,7 +31,7 @@ export class Sessions {
     private readonly messages: Messages,
     redisPrefix: string,
   ) {
-    this.forTurns = new VersionedCache(redis, versions.session, async (id) => (await models.Session.findById(id).select({ owner_id: 1, status: 1 }).lean()) as Stored | null);
+    this.forTurns = new VersionedCache(redis, versions.session, async (id) => (await models.Session.findById(id).select({ owner_id: 1, status: 1, context: 1 }).lean()) as Stored | null);
     this.listing = new SessionListing(models, { redis, prefix: redisPrefix });
   }
 
@@ -81,6 +81,8 @@ export class Sessions {
     if (input.context) set.context = input.context;
     if (Object.keys(set).length === 0) throw new InvalidInput('no changes found: send a non-empty "title" or a "context"');
     await this.models.Session.updateOne({ _id: id }, { $set: set });
+    // Turns read the context's attachments from the cached copy.
+    if (input.context) await bumpVersion(this.redis, this.versions.session(id));
   }
 
   /** Deletes a session and its messages. */

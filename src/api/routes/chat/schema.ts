@@ -6,13 +6,13 @@ export const MAX_MESSAGE_CHARS = 100_000;
 
 export const SendBody = z.object({
   message: z.string().max(MAX_MESSAGE_CHARS, `message must be at most ${MAX_MESSAGE_CHARS} characters`).default(''),
-  attachments: z.array(z.string()).max(50).default([]),
+  attachments: z.array(z.string().min(1).max(64)).max(50).default([]),
 });
 export type SendBody = z.infer<typeof SendBody>;
 
 export const SessionUpdate = z.object({
   title: z.string().max(500).optional(),
-  context: z.object({ attachments: z.array(z.string()).default([]) }).optional(),
+  context: z.object({ attachments: z.array(z.string().min(1).max(64)).max(50).default([]) }).optional(),
 });
 export type SessionUpdate = z.infer<typeof SessionUpdate>;
 

@@ -33,7 +33,10 @@ export function sessionHandlers(chat: Chat) {
 
   const updateSession = async (ctx: AppContext) => {
     const session = await own(ctx);
-    await sessions.update(session._id, ctx.state.input as SessionUpdate);
+    const input = ctx.state.input as SessionUpdate;
+    // A session's context may name only the caller's own files (anyone else's is "not found").
+    if (input.context) await chat.attachments.checkOwned(userOf(ctx), input.context.attachments);
+    await sessions.update(session._id, input);
     ctx.body = { _id: session._id, result: 'updated' };
   };
 
