@@ -6,7 +6,7 @@
 // Filters (datasource.filter, request filters) are compiled like search filters and checked per document
 // (see ./filter: direct checks for the common shapes, mingo for the rest).
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import MiniSearch, { type SearchOptions } from 'minisearch';
+import MiniSearch from 'minisearch';
 import type { Documents } from '../domain/documents/documents';
 import { DOCUMENT_SEARCH_FIELDS } from '../domain/documents/records';
 import type { ChangeState, DocChanges } from '../infra/doc-changes';
@@ -14,10 +14,12 @@ import type { Logger } from '../infra/logger';
 import { SearchQueryError } from '../search/errors';
 import { compileQuery, Filter } from '../search/es-query';
 import { DatasourceIndex, type IndexedText, LOAD_FIELDS, type StoredDoc } from './datasource-index';
+import { type QueryTerm, scoreTerms } from './bm25';
 import { RetrievalError } from './errors';
 import { compileDocFilter } from './filter';
 import { loadSnapshot, saveSnapshot } from './snapshot';
-import type { RetrievalRequest, RetrievedDoc } from './types';
+import { type Order, TopK } from './top-k';
+import type { IndexedDoc, RetrievalRequest, RetrievedDoc } from './types';
 
 const FIELD_BOOSTS = { title: 3, tagText: 2, summary: 1.5 };
 /** Prefix expansion of short words fans out to hundreds of terms (and their postings). */
@@ -38,6 +40,14 @@ const RESNAPSHOT_CHANGES = 5_000;
 // Query words are split and normalised exactly as the index does it.
 const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 const processTerm = MiniSearch.getDefault('processTerm') as (term: string) => string | null | undefined;
+
+/** A match while ranking: its document and what it is ranked by (score, or time without query words). */
+interface Candidate {
+  key: number;
+  doc: IndexedDoc;
+}
+
+const timeOf = (d: IndexedDoc) => (d.updated instanceof Date ? d.updated.getTime() : Date.parse(String(d.updated)) || 0);
 
 export interface RetrievalOptions {
   /** Where built indexes are snapshotted (none: no snapshots). */
@@ -92,64 +102,62 @@ export class RetrievalEngine {
    * One page (`from`, `size`) of the best matches and how many match in all (unified search). Without
    * query words and with `matchAll`, every document the filters let through matches (score 1, newest
    * first). With `all`, every match comes back too, ranked (for aggregations).
+   *
+   * Ranked best score first, then by id (newest first, then by id, without query words). Only the page's
+   * documents become results: the matches are scored into arrays (./bm25) and the best `from + size`
+   * kept on a bounded heap (./top-k), so a common word matching most of 100k documents costs their
+   * scoring, not building, sorting and copying them all.
    */
   async rank(req: RetrievalRequest & { from: number; matchAll?: boolean; all?: boolean }): Promise<{ total: number; hits: RetrievedDoc[]; matches?: RetrievedDoc[] }> {
     const plan = queryPlan(req.queries);
     if ((!plan.text && !req.matchAll) || req.datasourceIds.length === 0) return { total: 0, hits: [], ...(req.all && { matches: [] }) };
     const compiled = req.filters.filter((f) => f && Object.keys(f as object).length > 0).map((f, i) => compileFilter(f, i));
     const accept = compiled.length ? compileDocFilter(compiled.length === 1 ? compiled[0]! : { $and: compiled }) : null;
-    const options: SearchOptions = {
-      boost: FIELD_BOOSTS,
-      prefix: (term) => plan.prefix.has(term),
-      fuzzy: (term) => (term.length >= FUZZY_MIN_LENGTH ? 1 : false),
-      boostTerm: (term) => plan.boost.get(term) ?? 1,
-    };
+    // The terms as MiniSearch's search would make them of the query text (each once).
+    const terms: QueryTerm[] = [...new Set(tokenize(plan.text).map((t) => processTerm(t)).filter((t): t is string => !!t))].map((term) => ({
+      term,
+      prefix: plan.prefix.has(term),
+      fuzzy: term.length >= FUZZY_MIN_LENGTH ? 1 : false,
+      boost: plan.boost.get(term) ?? 1,
+    }));
     const want = req.from + req.size;
-    const hits: RetrievedDoc[] = [];
+    const order: Order<Candidate> = (a, b) => b.key - a.key || a.doc.id.localeCompare(b.doc.id);
+    const best = new TopK<Candidate>(req.all ? 0 : want, order);
+    const all: Candidate[] = [];
+    /** Takes one match (`key`: its score, or its time without query words); only candidates for the page become objects. */
+    const offer = (key: number, doc: IndexedDoc) => {
+      if (req.all) all.push({ key, doc });
+      else if (!best.full || key >= best.worst!.key) best.push({ key, doc });
+    };
     let total = 0;
     for (const index of await Promise.all(req.datasourceIds.map((id) => this.indexFor(id)))) {
       const { docs } = index;
       if (!plan.text) {
         for (const doc of docs) {
           if (doc && !doc.disabled && (!accept || accept(doc))) {
-            hits.push({ ...doc, score: 1 });
+            offer(timeOf(doc), doc);
             total++;
           }
         }
         continue;
       }
-      let boostDocument: SearchOptions['boostDocument'];
-      if (accept || !index.allEnabled) {
-        // Checked while scoring, once per document: rejected documents never become results, so a
-        // selective filter also saves building and sorting results (0 = not checked yet, 1 = in, 2 = out).
-        const verdict = new Uint8Array(docs.length);
-        boostDocument = (ord: number) => {
-          let v = verdict[ord]!;
-          if (v === 0) {
-            const doc = docs[ord];
-            if (!doc) return 0; // a hole MiniSearch has not vacuumed yet
-            v = !doc.disabled && (!accept || accept(doc)) ? 1 : 2;
-            verdict[ord] = v;
-          }
-          return v === 1 ? 1 : 0;
-        };
-      }
-      // Results come sorted by score: keep this datasource's best `from + size` (and ties with the last
-      // one, which the id decides below).
-      const results = index.search.search(plan.text, { ...options, boostDocument });
-      total += results.length;
-      let kept = 0;
-      let last = Infinity;
-      for (const r of results) {
-        if (!req.all && kept >= want && r.score < last) break;
-        hits.push({ ...docs[r.id as number]!, score: r.score });
-        last = r.score;
-        kept++;
-      }
+      // Checked while scoring, once per document: rejected documents never match.
+      const admit =
+        accept || !index.allEnabled
+          ? (ord: number) => {
+              const doc = docs[ord];
+              return !!doc && !doc.disabled && (!accept || accept(doc)); // no doc: a hole MiniSearch has not vacuumed yet
+            }
+          : null;
+      const { ords, scores } = scoreTerms(index.search, terms, { fieldBoosts: FIELD_BOOSTS, accept: admit });
+      total += ords.length;
+      for (let i = 0; i < ords.length; i++) offer(scores[i]!, docs[ords[i]!]!);
     }
-    const byTime = (d: RetrievedDoc) => (d.updated instanceof Date ? d.updated.getTime() : Date.parse(String(d.updated)) || 0);
-    hits.sort(plan.text ? (a, b) => b.score - a.score || a.id.localeCompare(b.id) : (a, b) => byTime(b) - byTime(a) || a.id.localeCompare(b.id));
-    return { total, hits: hits.slice(req.from, want), ...(req.all && { matches: hits }) };
+    const ranked = req.all ? all.sort(order) : best.sorted();
+    const asHit = (c: Candidate): RetrievedDoc => ({ ...c.doc, score: plan.text ? c.key : 1 });
+    if (!req.all) return { total, hits: ranked.slice(req.from, want).map(asHit) };
+    const matches = ranked.map(asHit);
+    return { total, hits: matches.slice(req.from, want), matches };
   }
 
   /** The index of one datasource, up to date with its change log. */
