@@ -1,36 +1,18 @@
 // A worker SIGKILLed in the middle of an answer: another worker continues it. The client sees one
 // answer with no repeated text and a gap-free seq, and the saved message is whole.
-import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { ChatEnv, connectWs, endReason, responseText, startChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
 import { startWebFixtures, WebFixtures } from '../helpers/web-fixtures';
+import { startWorkerProcess as startWorker } from '../helpers/worker-process';
 
-const root = path.resolve(__dirname, '..', '..');
 let env: ChatEnv;
 const workers: ChildProcess[] = [];
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    // node with tsx's loader, not the tsx wrapper: SIGKILL must hit the worker itself.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-      cwd: root,
-      env: { ...process.env, ...env.env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    workers.push(child);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('worker running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-  });
+async function startWorkerProcess(): Promise<ChildProcess> {
+  const child = await startWorker(env.env);
+  workers.push(child);
+  return child;
 }
 
 let web: WebFixtures;
