@@ -2,6 +2,7 @@
 // and, in a turn that names files, waiting for their text (attachment_waiting chunks meanwhile, a bound
 // from when the message was sent) and shaping it into the prompt's "Attachments:" section.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 import type { AttachmentText } from '../domain/attachments/attachments';
 import { extractText } from '../domain/attachments/extract';
 import type { AttachmentsRead, Turn } from '../shared/chat';
@@ -12,9 +13,20 @@ export const PROMPT_FILES = 12;
 export const PROMPT_CHARS_PER_FILE = 4096;
 export const PROMPT_CHARS = 16 * 1024;
 const DEFAULT_WAIT_MS = 120_000;
+/** How long reading one file may take (the parse step's own bound is longer). */
+const PARSE_TIME_MS = 5 * 60_000;
 const POLL_MS = 250;
 /** How often a waiting reply tells the client it is still waiting. */
 const WAITING_EVERY_MS = 2000;
+
+/** The running step's cancellation (undefined outside a step). */
+function activityCancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
 
 const settled = (f: AttachmentText) => f.status === 'completed' || f.status === 'failed';
 
@@ -49,12 +61,16 @@ export function createAttachmentActivities(deps: ChatActivityDeps) {
       const file = await attachments.beginParse(id);
       if (!file) return; // deleted before it was parsed
       const bytes = await file.bytes();
+      // Stopped when Temporal cancels the step (a stopping worker: retried elsewhere) or past the bound (failed).
+      const cancelled = activityCancellation();
+      const signal = AbortSignal.any([AbortSignal.timeout(PARSE_TIME_MS), ...(cancelled ? [cancelled] : [])]);
       let outcome;
       try {
-        const read = await withHeartbeat(() => extractText(bytes, file.name, file.mime));
+        const read = await withHeartbeat(() => extractText(bytes, file.name, file.mime, { signal }));
         outcome = read.readable ? { readable: true, text: read.text } : { readable: false, text: '' };
       } catch (err) {
-        outcome = { error: (err as Error).message };
+        if (cancelled?.aborted) throw err;
+        outcome = { error: signal.aborted ? `reading the file took longer than ${PARSE_TIME_MS / 60_000} minutes` : (err as Error).message };
       }
       await attachments.finishParse(id, outcome);
       deps.logger.info({ attachment_id: id, outcome: 'error' in outcome ? 'failed' : 'completed' }, 'attachment parsed');
