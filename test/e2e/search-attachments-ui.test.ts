@@ -2,11 +2,13 @@
 // stack: documents seeded through the API are found through /query/_search (a worker's BM25 index), shown
 // best first with their source, category and score; facets narrow the search (category=, datasource=,
 // filter=lang:…) and clearing them widens it again; a user (not only an admin) has the page. In the
-// playground, a file is uploaded (POST /attachment/_upload), its chip reaches "completed", and the message
-// is sent with its id. Last, with the worker stopped, the Search page shows the 503 clearly.
+// playground, a file of the wrong type is refused before upload, files are uploaded (POST /attachment/_upload),
+// their chips reach "completed", one is removed, the message is sent with the other's id, the reply uses
+// its text, and the message names it (also when the session is reopened). Last, with the worker stopped, the Search page shows the 503 clearly.
 import type { Browser } from 'playwright-core';
 import { seedUser } from '../helpers/api';
 import { ChatEnv, startChatEnv } from '../helpers/chat-env';
+import { tokensOf } from '../helpers/fake-llm';
 import { launchChromium, PageSet, screenshot, signIn, TestPage } from './browser';
 
 jest.setTimeout(120_000);
@@ -161,6 +163,69 @@ test('a user (not an admin) has the Search page', async () => {
   await p.fill('[data-testid=search-input] input', 'soup');
   await p.press('[data-testid=search-input] input', 'Enter');
   await p.locator(`[data-testid=search-hit][data-id="${ids.soup}"]`).waitFor();
+  await pages.done(t);
+});
+
+test('playground attachments: refused by extension, uploaded, read, removed, sent with the message; the session shows their names', async () => {
+  // Only when the attachment API is there (it is built alongside this page).
+  const probe = await env.api.request('POST', '/attachment/_status', { attachments: [] });
+  if (probe.status === 404) {
+    console.warn('skipped: this server has no /attachment API');
+    return;
+  }
+  const assistantId = (await env.api.request('POST', '/assistant/default/_clone')).body._id as string;
+  const current = (await env.api.request('GET', `/assistant/${assistantId}`)).body._source;
+  const { id: _id, created: _c, updated: _u, builtin: _b, ...fields } = current;
+  const upload = { enabled: true, allowed_file_extensions: ['txt', 'md'], max_file_size_in_bytes: 1024 * 1024, max_file_count: 2 };
+  expect((await env.api.request('PUT', `/assistant/${assistantId}`, { ...fields, name: 'Reader', upload })).status).toBe(200);
+
+  const t = await page();
+  const { page: p } = t;
+  await p.evaluate((id) => (globalThis as any).localStorage.setItem('coco.playground.assistant', id), assistantId);
+  await p.goto(`${base}/#/playground`);
+  await p.getByText('connected').waitFor();
+  await p.locator('[data-testid=assistant-picker]').getByText('Reader').waitFor();
+
+  // The assistant's settings are checked before anything is sent.
+  await p.setInputFiles('[data-testid=attach-input]', { name: 'tool.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
+  await p.locator('[data-testid=attach-error]').getByText('tool.exe: this assistant takes only .txt, .md files').waitFor();
+  expect(t.requests.filter((r) => r.path === '/attachment/_upload')).toEqual([]);
+
+  // Two files: each gets a chip that reaches "completed"; one is removed before sending.
+  const uploaded = p.waitForResponse((r) => r.url().endsWith('/attachment/_upload'));
+  await p.setInputFiles('[data-testid=attach-input]', [
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('The secret word of the e2e suite is periwinkle.\n') },
+    { name: 'extra.md', mimeType: 'text/markdown', buffer: Buffer.from('# Extra\n\nNot needed.\n') },
+  ]);
+  const ids = (await (await uploaded).json()).attachments as string[];
+  expect(ids).toHaveLength(2);
+  const chip = (name: string) => p.locator('[data-testid=attachment-chip]').filter({ hasText: name });
+  await chip('notes.txt').and(p.locator('[data-status=completed]')).waitFor({ timeout: 30_000 });
+  await chip('extra.md').and(p.locator('[data-status=completed]')).waitFor({ timeout: 30_000 });
+  expect(t.requests.some((r) => r.method === 'POST' && r.path === '/attachment/_status')).toBe(true);
+  await screenshot(p, 'playground-attachments-1280');
+  await chip('extra.md').locator('.ant-tag-close-icon').click();
+  await chip('extra.md').waitFor({ state: 'detached' });
+
+  env.llm.queue.push({ tokens: tokensOf('The secret word is periwinkle.'), delayMs: 10 });
+  await p.fill('[data-testid=chat-input]', 'What is the secret word?');
+  const sent = p.waitForRequest((r) => r.url().includes('/chat/_new'));
+  await p.click('[data-testid=send]');
+  expect((await sent).postDataJSON()).toEqual({ message: 'What is the secret word?', attachments: [ids[0]] });
+  await p.locator('[data-testid=reply-end]').getByText('reply_end completed').waitFor({ timeout: 30_000 });
+  await p.locator('[data-testid=answer]').getByText('The secret word is periwinkle.').waitFor();
+  expect(await p.locator('[data-testid=attachment-chip]').count()).toBe(0);
+  await p.locator('[data-testid=user-message] [data-testid=message-attachment]').getByText('notes.txt').waitFor();
+  // The model was given the file's text.
+  expect(JSON.stringify(env.pipelineRequests().at(-1)?.body)).toContain('periwinkle');
+  await screenshot(p, 'playground-attachment-sent-1280');
+
+  // Reopened from the session list, the message names its file (POST /attachment/_search).
+  await p.reload();
+  await p.getByText('connected').waitFor();
+  await p.locator('[data-testid=session-item]').first().click();
+  await p.locator('[data-testid=user-message] [data-testid=message-attachment]').getByText('notes.txt').waitFor();
+  expect(t.requests.some((r) => r.method === 'POST' && r.path === '/attachment/_search')).toBe(true);
   await pages.done(t);
 });
 

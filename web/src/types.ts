@@ -132,6 +132,8 @@ export interface ChatMessage {
   message: string;
   created?: string;
   reply_to_message?: string;
+  /** A user message's attachment ids. */
+  attachments?: string[] | null;
   details?: Array<{ order?: number; type: string; payload?: unknown }> | null;
 }
 

@@ -37,6 +37,8 @@ export function ReplyView({ reply, streaming }: { reply: ReplyState; streaming: 
   const { think: inlineThink, answer } = splitInlineThink(reply.response);
   const think = reply.think + inlineThink;
   const waiting = streaming && !answer && !reply.end;
+  const readingAttachments = streaming && !reply.end && reply.attachmentWaiting;
+  const attachmentsTimedOut = reply.end?.type === 'attachment_processing';
 
   return (
     <div data-testid="reply" data-reply-to={reply.replyTo}>
@@ -101,11 +103,21 @@ export function ReplyView({ reply, streaming }: { reply: ReplyState; streaming: 
           <div className="think-text">{think}</div>
         </Step>
       )}
-      {waiting && <Spin size="small" />}
+      {readingAttachments && (
+        <div className="reading-attachments" data-testid="reading-attachments">
+          <Spin size="small" /> <Typography.Text type="secondary">
+            Reading attachments…{reply.attachmentWaitingFor?.length ? ` (${reply.attachmentWaitingFor.join(', ')})` : ''}
+          </Typography.Text>
+        </div>
+      )}
+      {waiting && !readingAttachments && <Spin size="small" />}
       {answer && (
         <div data-testid="answer">
           <MarkdownText text={answer} />
         </div>
+      )}
+      {attachmentsTimedOut && (
+        <Alert type="warning" showIcon message="The attachments could not be read in time" description={reply.end?.error} style={{ marginTop: 8 }} data-testid="attachments-timeout" />
       )}
       {reply.systemError && <Alert type="error" showIcon message={reply.systemError} style={{ marginTop: 8 }} />}
       {reply.end && (
@@ -113,7 +125,7 @@ export function ReplyView({ reply, streaming }: { reply: ReplyState; streaming: 
           <Tag color={END_COLORS[reply.end.reason] ?? 'default'} data-testid="reply-end">
             reply_end {reply.end.reason}
           </Tag>
-          {reply.end.error && <Typography.Text type="danger">{reply.end.error}</Typography.Text>}
+          {reply.end.error && !attachmentsTimedOut && <Typography.Text type="danger">{reply.end.error}</Typography.Text>}
         </div>
       )}
     </div>

@@ -30,7 +30,18 @@ export interface ReplyState {
   think: string;
   response: string;
   systemError: string;
-  end?: { reason: string; error?: string };
+  /** The reply waits for its message's attachments to be read (attachment_waiting, until another step comes). */
+  attachmentWaiting?: boolean;
+  /** The names of the files it waits for, when the chunk gives them. */
+  attachmentWaitingFor?: string[];
+  /** `type` says what ran out (`attachment_processing`: the attachments were not read in time). */
+  end?: ReplyEnd;
+}
+
+export interface ReplyEnd {
+  reason: string;
+  error?: string;
+  type?: string;
 }
 
 export const newReply = (replyTo: string): ReplyState => ({
@@ -54,6 +65,7 @@ export function applyChunk(r: ReplyState, c: MessageChunk): ReplyState {
   }
   const next: ReplyState = { ...r, replyId: r.replyId ?? c.message_id, lastSeq: typeof c.seq === 'number' ? c.seq : r.lastSeq };
   const text = c.message_chunk ?? '';
+  next.attachmentWaiting = c.chunk_type === 'attachment_waiting';
   switch (c.chunk_type) {
     case 'query_intent':
       next.intentRaw += text;
@@ -85,6 +97,9 @@ export function applyChunk(r: ReplyState, c: MessageChunk): ReplyState {
       if (c.message_type === 'system') next.systemError += text;
       else next.response += text;
       break;
+    case 'attachment_waiting':
+      next.attachmentWaitingFor = waitingNames(text) ?? r.attachmentWaitingFor;
+      break;
     case 'reply_end':
       next.end = parseEnd(text);
       break;
@@ -94,10 +109,21 @@ export function applyChunk(r: ReplyState, c: MessageChunk): ReplyState {
   return next;
 }
 
-export function parseEnd(text: string): { reason: string; error?: string } {
+/** `{"waiting": [{id, name, initial_parsing}]}` → the names (undefined when the chunk says otherwise). */
+function waitingNames(text: string): string[] | undefined {
   try {
-    const v = JSON.parse(text) as { reason?: string; error?: string };
-    if (v && typeof v.reason === 'string') return { reason: v.reason, error: v.error };
+    const v = JSON.parse(text) as { waiting?: Array<{ name?: unknown }> };
+    if (Array.isArray(v?.waiting)) return v.waiting.map((f) => (typeof f?.name === 'string' ? f.name : '')).filter(Boolean);
+  } catch {
+    /* plain text */
+  }
+  return undefined;
+}
+
+export function parseEnd(text: string): ReplyEnd {
+  try {
+    const v = JSON.parse(text) as { reason?: string; error?: string; type?: unknown };
+    if (v && typeof v.reason === 'string') return { reason: v.reason, error: v.error, ...(typeof v.type === 'string' && { type: v.type }) };
   } catch {
     /* Coco before HEAD sends "Processing completed" */
   }
@@ -166,7 +192,7 @@ export function replyFromMessage(m: ChatMessage): ReplyState {
         if (Array.isArray(d.payload)) r.toolCalls = (d.payload as ToolCall[]).map((c) => ({ name: String(c.name), arguments: String(c.arguments ?? ''), result: String(c.result ?? '') }));
         break;
       case 'reply_end':
-        r.end = (d.payload as { reason: string; error?: string }) ?? { reason: 'completed' };
+        r.end = (d.payload as ReplyEnd) ?? { reason: 'completed' };
         break;
       default:
         break;

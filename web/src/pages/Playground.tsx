@@ -1,17 +1,20 @@
 // Chat playground (coco-api.md §3-§4): pick an assistant, chat over the WebSocket with each step shown
 // as it streams, Stop (cancel), sessions (rename, delete, history), and resume after a reload: while a
 // reply streams, {session, user message, last seq, reply so far} is kept in sessionStorage, and after a
-// reload GET /chat/:id/_stream?message_id=…&after_seq=N continues it.
+// reload GET /chat/:id/_stream?message_id=…&after_seq=N continues it. An assistant that takes uploads
+// gets an attach button: files are uploaded at once (chat/attachments), shown as chips while the server
+// reads them (polled every second), and sent with the message as `attachments`.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Badge, Button, Drawer, Empty, Grid, Input, Modal, Popconfirm, Select, Space, Switch, Tag, Tooltip } from 'antd';
-import { DeleteOutlined, EditOutlined, MenuUnfoldOutlined, PlusOutlined, SendOutlined, StopOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, CloseCircleOutlined, DeleteOutlined, EditOutlined, FileOutlined, LoadingOutlined, MenuUnfoldOutlined, PaperClipOutlined, PlusOutlined, SendOutlined, StopOutlined } from '@ant-design/icons';
 import { api, errorText, EsResult, getToken, reasonOf, search } from '../api';
 import { AssistantIcon } from '../components';
+import { acceptOf, attachmentInfo, AttachmentInfo, attachmentStatus, checkFiles, formatSize, isParsing, PendingAttachment, uploadFiles } from '../chat/attachments';
 import { applyChunk, newReply, readNdjson, ReplyState, replyFromMessage } from '../chat/reply';
 import { MarkdownText, ReplyView } from '../chat/ReplyView';
 import type { Assistant, ChatMessage, MessageChunk, Session } from '../types';
 
-type UiMsg = { key: string; role: 'user'; text: string } | { key: string; role: 'assistant'; replyTo: string };
+type UiMsg = { key: string; role: 'user'; text: string; attachments?: string[] } | { key: string; role: 'assistant'; replyTo: string };
 
 interface Inflight {
   sessionId: string;
@@ -54,6 +57,12 @@ export function Playground() {
   const [renaming, setRenaming] = useState<{ id: string; title: string } | null>(null);
   const [drawer, setDrawer] = useState(false);
   const [error, setError] = useState('');
+  const [files, setFiles] = useState<PendingAttachment[]>([]);
+  const [attachError, setAttachError] = useState('');
+  const [pollTick, setPollTick] = useState(0);
+  /** Names of attachments (uploaded here, or read with /attachment/_search for a session's messages). */
+  const [attachmentNames, setAttachmentNames] = useState<Record<string, AttachmentInfo>>({});
+  const fileInput = useRef<HTMLInputElement>(null);
 
   const replies = useRef(new Map<string, ReplyState>());
   const pending = useRef<MessageChunk[]>([]);
@@ -205,8 +214,13 @@ export function Playground() {
     const res = await api.get<EsResult<ChatMessage>>(`/chat/${sid}/_history?from=0&size=1000`);
     const list = res.hits.hits.map((h) => ({ ...h._source, id: h._source.id ?? h._id }));
     const out: UiMsg[] = [];
+    const attached = new Set<string>();
     for (const m of list) {
-      if (m.type === 'user') out.push({ key: m.id, role: 'user', text: m.message });
+      if (m.type === 'user') {
+        const ids = Array.isArray(m.attachments) ? m.attachments.filter((a) => typeof a === 'string' && a) : [];
+        for (const a of ids) attached.add(a);
+        out.push({ key: m.id, role: 'user', text: m.message, ...(ids.length > 0 && { attachments: ids }) });
+      }
       else {
         const replyTo = m.reply_to_message || m.id;
         if (replyTo === skipReplyTo) continue;
@@ -215,6 +229,12 @@ export function Playground() {
       }
     }
     setMsgs(out);
+    if (attached.size > 0) {
+      // Names for the messages' attachments; without them a message shows how many it has.
+      void attachmentInfo([...attached])
+        .then((infos) => setAttachmentNames((cur) => ({ ...cur, ...Object.fromEntries(infos.map((i) => [i.id, i])) })))
+        .catch(() => undefined);
+    }
     return list;
   }, []);
 
@@ -279,11 +299,12 @@ export function Playground() {
     bottom.current?.scrollIntoView({ block: 'end' });
   });
 
-  const register = (sid: string, userMessageId: string, text: string) => {
+  const register = (sid: string, userMessageId: string, text: string, attachments: string[]) => {
     replies.current.set(userMessageId, newReply(userMessageId));
     activeRef.current = { sessionId: sid, userMessageId };
     setActive(activeRef.current);
-    setMsgs((ms) => [...ms, { key: userMessageId, role: 'user', text }, { key: `reply-${userMessageId}`, role: 'assistant', replyTo: userMessageId }]);
+    const userMsg: UiMsg = { key: userMessageId, role: 'user', text, ...(attachments.length > 0 && { attachments }) };
+    setMsgs((ms) => [...ms, userMsg, { key: `reply-${userMessageId}`, role: 'assistant', replyTo: userMessageId }]);
     persist(replies.current.get(userMessageId)!, true);
     const mine = pending.current.filter((c) => c.reply_to_message === userMessageId);
     pending.current = pending.current.filter((c) => c.reply_to_message !== userMessageId);
@@ -297,21 +318,30 @@ export function Playground() {
       message.error('The WebSocket is not connected yet');
       return;
     }
+    if (files.some((a) => a.status === 'uploading')) {
+      message.warning('Wait for the files to finish uploading');
+      return;
+    }
+    // Files the server could not read are left out; the others go with the message (the reply waits for
+    // those still being read).
+    const attachments = files.filter((a) => a.id && a.status !== 'failed').map((a) => a.id!);
     setError('');
     setSending(true);
     const qs = new URLSearchParams({ assistant_id: assistantId, search: String(opts.search), deep_thinking: String(opts.deep_thinking), mcp: String(opts.mcp) });
     const headers = { 'WEBSOCKET-SESSION-ID': wsId };
     try {
       if (!sessionId) {
-        const res = await api.post<{ _id: string; payload?: ChatMessage }>(`/chat/_new?${qs}`, { message: text }, { headers });
+        const res = await api.post<{ _id: string; payload?: ChatMessage }>(`/chat/_new?${qs}`, { message: text, attachments }, { headers });
         setSessionId(res._id);
-        if (res.payload) register(res._id, res.payload.id, text);
+        if (res.payload) register(res._id, res.payload.id, text, attachments);
         void loadSessions();
       } else {
-        const res = await api.post<Array<{ _id: string }>>(`/chat/${sessionId}/_send?${qs}`, { message: text }, { headers });
-        register(sessionId, res[0]!._id, text);
+        const res = await api.post<Array<{ _id: string }>>(`/chat/${sessionId}/_send?${qs}`, { message: text, attachments }, { headers });
+        register(sessionId, res[0]!._id, text, attachments);
       }
       setInput('');
+      setFiles([]);
+      setAttachError('');
     } catch (err) {
       setError(errorText(err));
       void loadSessions();
@@ -319,6 +349,51 @@ export function Playground() {
       setSending(false);
     }
   };
+
+  /** Files chosen with the attach button: checked against the assistant's settings, then uploaded at once. */
+  const addFiles = async (chosen: File[]) => {
+    const { ok, refused } = checkFiles(assistant?.upload, chosen, files.length);
+    setAttachError(refused.join('\n'));
+    if (ok.length === 0) return;
+    const stamp = Date.now();
+    const entries: PendingAttachment[] = ok.map((f, i) => ({ key: `${stamp}-${i}-${f.name}`, name: f.name, size: f.size, status: 'uploading' }));
+    const keys = entries.map((e) => e.key);
+    setFiles((cur) => [...cur, ...entries]);
+    try {
+      const ids = await uploadFiles(ok);
+      setAttachmentNames((cur) => ({ ...cur, ...Object.fromEntries(ids.map((id, i) => [id, { id, name: ok[i]!.name, size: ok[i]!.size }])) }));
+      setFiles((cur) => cur.map((a) => (keys.includes(a.key) ? { ...a, id: ids[keys.indexOf(a.key)], status: 'pending' } : a)));
+    } catch (err) {
+      setFiles((cur) => cur.filter((a) => !keys.includes(a.key)));
+      setAttachError([...refused, `Could not upload ${ok.map((f) => f.name).join(', ')}: ${errorText(err)}`].join('\n'));
+    }
+  };
+
+  // Every second, the parsing status of the chips the server is still reading.
+  const parsingIds = files
+    .filter((a) => a.id && (a.status === 'pending' || a.status === 'processing'))
+    .map((a) => a.id!)
+    .join(',');
+  useEffect(() => {
+    if (!parsingIds) return;
+    let stopped = false;
+    const timer = setTimeout(() => {
+      attachmentStatus(parsingIds.split(','))
+        .then((st) => {
+          if (!stopped) setFiles((cur) => cur.map((a) => (a.id && st[a.id] ? { ...a, status: st[a.id]! } : a)));
+        })
+        .catch((err: unknown) => {
+          if (!stopped) setAttachError(`Could not read the attachments' status: ${errorText(err)}`);
+        })
+        .finally(() => {
+          if (!stopped) setPollTick((n) => n + 1);
+        });
+    }, 1000);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [parsingIds, pollTick]);
 
   const stop = async () => {
     const a = activeRef.current;
@@ -419,6 +494,9 @@ export function Playground() {
             onChange={(v: string) => {
               setAssistantId(v);
               localStorage.setItem(ASSISTANT_KEY, v);
+              // The files were checked against the other assistant's settings.
+              setFiles([]);
+              setAttachError('');
             }}
             showSearch
             optionFilterProp="search"
@@ -467,6 +545,7 @@ export function Playground() {
               <div className="msg user" key={m.key}>
                 <div className="bubble" data-testid="user-message">
                   {m.text}
+                  {m.attachments && <MessageAttachments ids={m.attachments} names={attachmentNames} />}
                 </div>
               </div>
             ) : (
@@ -480,7 +559,53 @@ export function Playground() {
           {error && <Alert type="error" showIcon message={error} closable onClose={() => setError('')} data-testid="chat-error" />}
           <div ref={bottom} />
         </div>
+        {attachError && <Alert type="warning" showIcon message={<span style={{ whiteSpace: 'pre-line' }}>{attachError}</span>} closable onClose={() => setAttachError('')} style={{ margin: '8px 12px 0' }} data-testid="attach-error" />}
+        {files.length > 0 && (
+          <div className="pg-attachments" data-testid="attachments">
+            {files.map((a) => (
+              <Tag
+                key={a.key}
+                closable={!sending}
+                onClose={(e) => {
+                  e.preventDefault();
+                  setFiles((cur) => cur.filter((x) => x.key !== a.key));
+                }}
+                color={a.status === 'completed' ? 'success' : a.status === 'failed' ? 'error' : 'processing'}
+                icon={a.status === 'completed' ? <CheckCircleOutlined /> : a.status === 'failed' ? <CloseCircleOutlined /> : isParsing(a) ? <LoadingOutlined /> : <FileOutlined />}
+                data-testid="attachment-chip"
+                data-status={a.status}
+                data-id={a.id}
+                title={`${a.name} · ${formatSize(a.size)}`}
+              >
+                <span className="name">{a.name}</span>
+                <span className="status" data-testid="attachment-status">
+                  {a.status === 'uploading' ? 'uploading…' : a.status}
+                </span>
+              </Tag>
+            ))}
+          </div>
+        )}
         <div className="pg-input">
+          {assistant?.upload?.enabled && (
+            <>
+              <input
+                ref={fileInput}
+                type="file"
+                hidden
+                multiple={assistant.upload.max_file_count !== 1}
+                accept={acceptOf(assistant.upload)}
+                data-testid="attach-input"
+                onChange={(e) => {
+                  const chosen = Array.from(e.target.files ?? []);
+                  e.target.value = '';
+                  void addFiles(chosen);
+                }}
+              />
+              <Tooltip title="Attach files">
+                <Button icon={<PaperClipOutlined />} aria-label="Attach files" onClick={() => fileInput.current?.click()} disabled={!!active || sending} data-testid="attach" />
+              </Tooltip>
+            </>
+          )}
           <Input.TextArea
             value={input}
             onChange={(e) => setInput(e.target.value)}
@@ -499,7 +624,7 @@ export function Playground() {
               Stop
             </Button>
           ) : (
-            <Button type="primary" icon={<SendOutlined />} onClick={() => void send()} loading={sending} disabled={!input.trim() || !wsId} data-testid="send">
+            <Button type="primary" icon={<SendOutlined />} onClick={() => void send()} loading={sending} disabled={!input.trim() || !wsId || files.some((a) => a.status === 'uploading')} data-testid="send">
               Send
             </Button>
           )}
@@ -508,6 +633,27 @@ export function Playground() {
       <Modal title="Rename session" open={!!renaming} onOk={() => void rename()} onCancel={() => setRenaming(null)} okButtonProps={{ disabled: !renaming?.title.trim() }} destroyOnHidden>
         <Input value={renaming?.title} onChange={(e) => renaming && setRenaming({ ...renaming, title: e.target.value })} onPressEnter={() => void rename()} maxLength={200} autoFocus data-testid="rename-input" />
       </Modal>
+    </div>
+  );
+}
+
+/** A user message's attachments: their names where known, else how many there are. */
+function MessageAttachments({ ids, names }: { ids: string[]; names: Record<string, AttachmentInfo> }) {
+  const named = ids.filter((id) => names[id]);
+  const unnamed = ids.length - named.length;
+  return (
+    <div className="msg-attachments" data-testid="message-attachments">
+      {named.map((id) => (
+        <Tag key={id} icon={<FileOutlined />} title={names[id]!.size ? formatSize(names[id]!.size!) : undefined} data-testid="message-attachment">
+          {names[id]!.name}
+        </Tag>
+      ))}
+      {unnamed > 0 && (
+        <Tag icon={<PaperClipOutlined />} data-testid="message-attachment-count">
+          {named.length > 0 ? '+' : ''}
+          {unnamed} attachment{unnamed === 1 ? '' : 's'}
+        </Tag>
+      )}
     </div>
   );
 }
