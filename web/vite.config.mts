@@ -8,7 +8,7 @@ import react from '@vitejs/plugin-react';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const api = process.env.COCO_API_URL ?? 'http://127.0.0.1:9000';
-const apiPaths = ['/assistant', '/model_provider', '/datasource', '/document', '/mcp_server', '/chat', '/auth', '/account', '/user', '/provider', '/health'];
+const apiPaths = ['/assistant', '/model_provider', '/datasource', '/document', '/mcp_server', '/chat', '/auth', '/account', '/user', '/provider', '/health', '/query', '/attachment', '/integration', '/v1'];
 
 export default defineConfig({
   root,
