@@ -6,9 +6,10 @@ import type { SearchAnswer, SearchAsk, SearchHitWire } from '../bus/search-reque
 import { serveSearchRequests, type SearchServer } from '../bus/search-requests';
 import type { Logger } from '../infra/logger';
 import type { Redis } from '../infra/redis';
-import type { RetrievalEngine } from '../retrieval/engine';
+import { byRank, type Match, type RetrievalEngine } from '../retrieval/engine';
 import { RetrievalError } from '../retrieval/errors';
-import type { RetrievedDoc } from '../retrieval/types';
+import { TopK } from '../retrieval/top-k';
+import type { IndexedDoc, RetrievedDoc } from '../retrieval/types';
 import { isObject } from '../shared/objects';
 import { DOC_FIELDS } from '../retrieval/filter';
 
@@ -60,39 +61,57 @@ function parseAggs(aggs: Record<string, unknown>): AggSpec[] {
   });
 }
 
-const esHit = (d: RetrievedDoc) => ({ _index: 'coco_document', _type: '_doc', _id: d.id, _score: d.score, _source: sourceOf(d) });
+const esHit = (m: Match) => ({ _index: 'coco_document', _type: '_doc', _id: m.doc.id, _score: m.score, _source: sourceOf({ ...m.doc, score: m.score }) });
 
-/** Terms buckets over every match (ranked best first, so a bucket's top hits are its first documents). */
-function aggregate(specs: AggSpec[], matches: RetrievedDoc[]): Record<string, unknown> {
+/**
+ * Terms buckets over every match: counted in one pass; then, for the buckets shown only, their best
+ * matches (the engine's ranking within the bucket) kept on a bounded heap, not the whole list sorted.
+ */
+function aggregate(specs: AggSpec[], matches: Match[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of specs) {
     const get = DOC_FIELDS[spec.field]!;
-    const buckets = new Map<string, RetrievedDoc[]>();
-    for (const d of matches) {
+    /** A document's keys in this field (each once). */
+    const keysOf = (d: IndexedDoc): unknown[] => {
       const v = get(d);
-      for (const key of Array.isArray(v) ? new Set(v) : [v]) {
+      return Array.isArray(v) ? [...new Set(v)] : [v];
+    };
+    const counts = new Map<string, number>();
+    for (const m of matches) {
+      for (const key of keysOf(m.doc)) {
         if (key === undefined || key === null || key === '') continue;
         const k = String(key);
-        let list = buckets.get(k);
-        if (!list) buckets.set(k, (list = []));
-        list.push(d);
+        counts.set(k, (counts.get(k) ?? 0) + 1);
       }
     }
-    const sorted = [...buckets.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+    const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const top = sorted.slice(0, spec.size);
+    // At least the best one: it is the bucket's max_score.
+    const keep = Math.max(1, ...spec.topHits.map((t) => t.size));
+    const best = new Map<string, TopK<Match>>();
+    if (spec.topHits.length > 0) {
+      for (const [k] of top) best.set(k, new TopK<Match>(keep, byRank));
+      for (const m of matches) {
+        for (const key of keysOf(m.doc)) {
+          if (key === undefined || key === null || key === '') continue;
+          const heap = best.get(String(key));
+          if (heap && (!heap.full || m.key >= heap.worst!.key)) heap.push(m); // keep ≥ 1: worst is there when full
+        }
+      }
+    }
     out[spec.name] = {
       doc_count_error_upper_bound: 0,
-      sum_other_doc_count: sorted.slice(spec.size).reduce((n, [, l]) => n + l.length, 0),
-      buckets: top.map(([key, docs]) => ({
-        key,
-        doc_count: docs.length,
-        ...Object.fromEntries(
-          spec.topHits.map((t) => [
-            t.name,
-            { hits: { total: { value: docs.length, relation: 'eq' }, max_score: docs[0]?.score ?? null, hits: docs.slice(0, t.size).map(esHit) } },
-          ]),
-        ),
-      })),
+      sum_other_doc_count: sorted.slice(spec.size).reduce((n, [, c]) => n + c, 0),
+      buckets: top.map(([key, count]) => {
+        const ranked = best.get(key)?.sorted() ?? [];
+        return {
+          key,
+          doc_count: count,
+          ...Object.fromEntries(
+            spec.topHits.map((t) => [t.name, { hits: { total: { value: count, relation: 'eq' }, max_score: ranked[0]?.score ?? null, hits: ranked.slice(0, t.size).map(esHit) } }]),
+          ),
+        };
+      }),
     };
   }
   return out;

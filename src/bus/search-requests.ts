@@ -90,7 +90,9 @@ export class SearchClient {
       return out;
     } finally {
       clearTimeout(timer);
-      await stop();
+      // Leaving the reply channel is housekeeping (on the hub's own connection, in order with any later
+      // use of the channel): the answer does not wait for that round trip.
+      void stop().catch(() => undefined);
     }
   }
 }

@@ -41,11 +41,15 @@ const RESNAPSHOT_CHANGES = 5_000;
 const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 const processTerm = MiniSearch.getDefault('processTerm') as (term: string) => string | null | undefined;
 
-/** A match while ranking: its document and what it is ranked by (score, or time without query words). */
-interface Candidate {
+/** A match: its document, its score, and what it is ranked by (the score, or its time without query words). */
+export interface Match {
   key: number;
+  score: number;
   doc: IndexedDoc;
 }
+
+/** How matches are ranked: by key, highest first, then by id. */
+export const byRank: Order<Match> = (a, b) => b.key - a.key || a.doc.id.localeCompare(b.doc.id);
 
 const timeOf = (d: IndexedDoc) => (d.updated instanceof Date ? d.updated.getTime() : Date.parse(String(d.updated)) || 0);
 
@@ -101,14 +105,14 @@ export class RetrievalEngine {
   /**
    * One page (`from`, `size`) of the best matches and how many match in all (unified search). Without
    * query words and with `matchAll`, every document the filters let through matches (score 1, newest
-   * first). With `all`, every match comes back too, ranked (for aggregations).
+   * first). With `all`, every match comes back too, unranked (for aggregations; `byRank` ranks them).
    *
    * Ranked best score first, then by id (newest first, then by id, without query words). Only the page's
    * documents become results: the matches are scored into arrays (./bm25) and the best `from + size`
    * kept on a bounded heap (./top-k), so a common word matching most of 100k documents costs their
    * scoring, not building, sorting and copying them all.
    */
-  async rank(req: RetrievalRequest & { from: number; matchAll?: boolean; all?: boolean }): Promise<{ total: number; hits: RetrievedDoc[]; matches?: RetrievedDoc[] }> {
+  async rank(req: RetrievalRequest & { from: number; matchAll?: boolean; all?: boolean }): Promise<{ total: number; hits: RetrievedDoc[]; matches?: Match[] }> {
     const plan = queryPlan(req.queries);
     if ((!plan.text && !req.matchAll) || req.datasourceIds.length === 0) return { total: 0, hits: [], ...(req.all && { matches: [] }) };
     const compiled = req.filters.filter((f) => f && Object.keys(f as object).length > 0).map((f, i) => compileFilter(f, i));
@@ -121,13 +125,17 @@ export class RetrievalEngine {
       boost: plan.boost.get(term) ?? 1,
     }));
     const want = req.from + req.size;
-    const order: Order<Candidate> = (a, b) => b.key - a.key || a.doc.id.localeCompare(b.doc.id);
-    const best = new TopK<Candidate>(req.all ? 0 : want, order);
-    const all: Candidate[] = [];
-    /** Takes one match (`key`: its score, or its time without query words); only candidates for the page become objects. */
+    const best = new TopK<Match>(want, byRank);
+    const all: Match[] = [];
+    /** Takes one match (`key`: its score, or its time without query words); only candidates for the page become objects (unless all are wanted). */
+    /** Could be on the page (a tie with the worst one kept is decided by the id). */
+    const candidate = (key: number) => !best.full || (best.size > 0 && key >= best.worst!.key);
     const offer = (key: number, doc: IndexedDoc) => {
-      if (req.all) all.push({ key, doc });
-      else if (!best.full || key >= best.worst!.key) best.push({ key, doc });
+      if (req.all) {
+        const m = { key, score: plan.text ? key : 1, doc };
+        all.push(m);
+        if (candidate(key)) best.push(m);
+      } else if (candidate(key)) best.push({ key, score: plan.text ? key : 1, doc });
     };
     let total = 0;
     for (const index of await Promise.all(req.datasourceIds.map((id) => this.indexFor(id)))) {
@@ -153,11 +161,11 @@ export class RetrievalEngine {
       total += ords.length;
       for (let i = 0; i < ords.length; i++) offer(scores[i]!, docs[ords[i]!]!);
     }
-    const ranked = req.all ? all.sort(order) : best.sorted();
-    const asHit = (c: Candidate): RetrievedDoc => ({ ...c.doc, score: plan.text ? c.key : 1 });
-    if (!req.all) return { total, hits: ranked.slice(req.from, want).map(asHit) };
-    const matches = ranked.map(asHit);
-    return { total, hits: matches.slice(req.from, want), matches };
+    const hits = best
+      .sorted()
+      .slice(req.from)
+      .map((m): RetrievedDoc => ({ ...m.doc, score: m.score }));
+    return { total, hits, ...(req.all && { matches: all }) };
   }
 
   /** The index of one datasource, up to date with its change log. */
