@@ -74,6 +74,7 @@ const Env = z.object({
   COCO_PAYLOAD_KEY: optionalString.refine((v) => v === undefined || isPayloadKey(v), PAYLOAD_KEY_FORMAT('COCO_PAYLOAD_KEY')),
   COCO_PAYLOAD_OLD_KEYS: optionalString.refine((v) => v === undefined || v.split(',').every((k) => k.trim() === '' || isPayloadKey(k.trim())), PAYLOAD_KEY_FORMAT('each key of COCO_PAYLOAD_OLD_KEYS')),
   COCO_TEMPORAL_UI_ORIGINS: optionalString,
+  COCO_TEMPORAL_UI_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'COCO_TEMPORAL_UI_URL: an http(s) URL such as http://127.0.0.1:8233'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -152,6 +153,8 @@ export interface Config {
     stickyTimeoutMs: number;
     /** Origins of the Temporal UI allowed to call the codec endpoint (`/temporal/codec/*`) from a browser. */
     uiOrigins: string[];
+    /** Where operators open the Temporal UI (COCO_TEMPORAL_UI_URL, else the embedded UI's address): the admin UI links workflows there. */
+    uiUrl: string;
   };
   /**
    * The AES-256-GCM keys of the payload codec (src/infra/payload-codec.ts): `key` encrypts (from
@@ -235,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         .split(',')
         .map((o) => o.trim().replace(/\/+$/, ''))
         .filter(Boolean),
+      uiUrl: (e.COCO_TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
     },
     payloads: {
       key: e.COCO_PAYLOAD_KEY,

@@ -49,7 +49,7 @@ export function apiRouters(deps: AppDeps, chat: Chat) {
     datasourceRouter(domain.datasources),
     documentRouter(domain.documents),
     mcpServerRouter(domain.mcpServers),
-    chatRouter(chat),
+    chatRouter(chat, deps.config.temporal),
     openAiRouter(chat, domain.assistants),
     queryRouter(deps),
     attachmentRouter(deps),

@@ -18,11 +18,16 @@ export const sessionSchema = baseSchema(
      * created (domain/sessions/listing.ts): a listing reads its pages by key instead of sorting them all.
      */
     list_key: { type: String },
+    /** When the session was created or last had a reply saved: the Sessions page lists the most recent first. */
+    last_activity: { type: Date },
   },
   'sessions',
 );
 sessionSchema.index({ owner_id: 1, created: -1 });
 sessionSchema.index({ list_key: 1 });
+// The Sessions page: a user's sessions and everyone's, the most recently active first.
+sessionSchema.index({ owner_id: 1, last_activity: -1 });
+sessionSchema.index({ last_activity: -1 });
 
 /** Per owner: how many sessions were numbered into pages, and how many of them a listing shows. */
 export const sessionOwnerSchema = new Schema(

@@ -76,7 +76,7 @@ test('the admin creates a user on the Users page and signs out; the user sees on
   const { page: p } = a;
   await adminSignIn(a);
   expect(await storedToken(a)).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/); // the sign-in's JWT
-  expect(await navLabels(a)).toEqual(['AI Assistants', 'Chat playground', 'Search', 'Model providers', 'Datasources', 'MCP servers', 'Users']);
+  expect(await navLabels(a)).toEqual(['AI Assistants', 'Chat playground', 'Sessions', 'Search', 'Model providers', 'Datasources', 'MCP servers', 'Users']);
   await p.locator('.ant-layout-sider .ant-menu-item').filter({ hasText: 'Users' }).click();
   await p.waitForURL((u) => u.hash === '#/users');
   await p.locator('tr').filter({ hasText: 'admin' }).getByText('you').waitFor();
@@ -117,7 +117,7 @@ test('the admin creates a user on the Users page and signs out; the user sees on
   await signInWithPassword(a, base, 'e2e-ana', 'ana-first-Passw0rd');
   await p.getByText('connected').waitFor();
   expect(p.url()).toMatch(/#\/playground$/);
-  expect(await navLabels(a)).toEqual(['Chat playground', 'Search']);
+  expect(await navLabels(a)).toEqual(['Chat playground', 'Sessions', 'Search']);
   expect(await p.locator('[data-testid=current-user]').innerText()).toBe('e2e-ana');
 
   // She chats; the session is listed as hers and reopens.

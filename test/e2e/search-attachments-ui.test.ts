@@ -158,7 +158,7 @@ test('a user (not an admin) has the Search page', async () => {
   await p.fill('[data-testid=token-input]', user.token);
   await p.click('[data-testid=sign-in]');
   await p.getByText('connected').waitFor();
-  expect(await p.locator('.ant-layout-sider .ant-menu-item').allInnerTexts()).toEqual(['Chat playground', 'Search']);
+  expect(await p.locator('.ant-layout-sider .ant-menu-item').allInnerTexts()).toEqual(['Chat playground', 'Sessions', 'Search']);
   await p.click('[data-testid=nav] >> text=Search');
   await p.fill('[data-testid=search-input] input', 'soup');
   await p.press('[data-testid=search-input] input', 'Enter');

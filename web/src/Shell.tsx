@@ -1,13 +1,13 @@
 // The signed-in layout: a side menu (a drawer-like collapsed menu on phones) with what the user's roles
 // allow, the header (who is signed in, Sign out) and the pages. Administrators get every page; other
-// users the chat playground with their own sessions and the Search page, and a notice on an editor's
-// address.
+// users the chat playground, the Sessions page with their own sessions and the Search page, and a notice
+// on an editor's address.
 import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { Button, Grid, Layout, Menu, Typography } from 'antd';
-import { ApiOutlined, CloudServerOutlined, DatabaseOutlined, LogoutOutlined, MenuOutlined, MessageOutlined, RobotOutlined, SearchOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
+import { ApiOutlined, CloudServerOutlined, DatabaseOutlined, HistoryOutlined, LogoutOutlined, MenuOutlined, MessageOutlined, RobotOutlined, SearchOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
-import { canSearch, isAdmin, signOut } from './account';
+import { canListSessions, canSearch, isAdmin, signOut } from './account';
 import { useProfile } from './profile';
 import { NeedsAdmin } from './NeedsAdmin';
 import { ChangePassword } from './ChangePassword';
@@ -18,6 +18,7 @@ import { Datasources } from './pages/Datasources';
 import { McpServers } from './pages/McpServers';
 import { Playground } from './pages/Playground';
 import { Search } from './pages/Search';
+import { Sessions } from './pages/Sessions';
 import { Users } from './pages/Users';
 
 const { Header, Sider, Content } = Layout;
@@ -25,6 +26,7 @@ const { Header, Sider, Content } = Layout;
 const MENU = [
   { key: '/ai-assistant/list', icon: <RobotOutlined />, label: 'AI Assistants', admin: true },
   { key: '/playground', icon: <MessageOutlined />, label: 'Chat playground', admin: false },
+  { key: '/sessions', icon: <HistoryOutlined />, label: 'Sessions', admin: false, permission: 'chat:list' as const },
   { key: '/search', icon: <SearchOutlined />, label: 'Search', admin: false, permission: 'search' as const },
   { key: '/model-provider', icon: <CloudServerOutlined />, label: 'Model providers', admin: true },
   { key: '/datasource', icon: <DatabaseOutlined />, label: 'Datasources', admin: true },
@@ -42,7 +44,9 @@ export function Shell() {
   const [collapsed, setCollapsed] = useState(true);
   const [changingPassword, setChangingPassword] = useState(false);
   const searcher = canSearch(profile);
-  const menu = MENU.filter((m) => (admin || !m.admin) && (!m.permission || searcher)).map(({ admin: _, permission: __, ...item }) => item);
+  const lister = canListSessions(profile);
+  const granted = { search: searcher, 'chat:list': lister };
+  const menu = MENU.filter((m) => (admin || !m.admin) && (!m.permission || granted[m.permission])).map(({ admin: _, permission: __, ...item }) => item);
   const home = admin ? '/ai-assistant/list' : '/playground';
   // The page's entry (for the title); on an editor's address a non-admin's menu highlights nothing.
   const current = MENU.find((m) => location.pathname.startsWith(m.key.replace(/\/list$/, ''))) ?? MENU.find((m) => m.key === home)!;
@@ -99,6 +103,7 @@ export function Shell() {
             <Route path="/ai-assistant/edit/:id" element={adminOnly(<AssistantEdit />)} />
             <Route path="/playground" element={<Playground />} />
             <Route path="/search" element={searcher ? <Search /> : <Navigate to={home} replace />} />
+            <Route path="/sessions" element={lister ? <Sessions /> : <Navigate to={home} replace />} />
             <Route path="/model-provider" element={adminOnly(<Providers />)} />
             <Route path="/datasource" element={adminOnly(<Datasources />)} />
             <Route path="/datasource/:id" element={adminOnly(<Datasources />)} />

@@ -22,6 +22,10 @@ export const isAdmin = (p: Profile | null | undefined) => !!p?.roles?.includes('
 const SEARCH_ROLES = ['admin', 'user', 'widget'];
 export const canSearch = (p: Profile | null | undefined) => !!p?.roles?.some((r) => SEARCH_ROLES.includes(r));
 
+/** Roles with the `chat:list` permission: the Sessions page (a widget's visitors may not list chats). */
+const SESSION_LIST_ROLES = ['admin', 'user'];
+export const canListSessions = (p: Profile | null | undefined) => !!p?.roles?.some((r) => SESSION_LIST_ROLES.includes(r));
+
 /** Signs in with a username and password; the answer's JWT becomes the stored token. Throws the server's reason. */
 export async function login(username: string, password: string): Promise<LoginAnswer> {
   const res = await api.post<LoginAnswer>('/account/login', { username, password }, { noSignOut: true });

@@ -61,7 +61,9 @@ export class Messages {
    */
   async saveReply(turn: Turn, message: string, details: ReplyDetail[], stream: { lastSeq: number; answerIndex: string }): Promise<void> {
     const now = new Date();
-    await this.models.ChatMessage.updateOne(
+    // The session's last activity moves on with it: the Sessions page lists the most recent first (./overview).
+    const touched = this.models.Session.updateOne({ _id: turn.sessionId }, { $set: { last_activity: now } }, { timestamps: false }).exec();
+    const saved = this.models.ChatMessage.updateOne(
       { _id: turn.replyId },
       {
         $set: {
@@ -84,7 +86,8 @@ export class Messages {
         $setOnInsert: { created: now },
       },
       { upsert: true, timestamps: false },
-    );
+    ).exec();
+    await Promise.all([saved, touched]);
   }
 
   /** The reply as saved once it finished; null while it is not (or was saved before replies kept their last seq). */

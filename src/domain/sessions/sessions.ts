@@ -11,7 +11,9 @@ import type { EsBody } from '../../search/query-string';
 import { InvalidInput, NotFound } from '../errors';
 import type { Stored } from '../record';
 import type { User } from '../users';
+import { isAdmin } from '../access';
 import { SessionListing } from './listing';
+import { sessionOverview, type SessionOverviewPage } from './overview';
 import type { Messages } from './messages';
 import { SESSION_SEARCH_FIELDS, SessionStatus, SessionSummary } from './records';
 
@@ -37,7 +39,7 @@ export class Sessions {
 
   async create(user: User, title: string, visible: boolean): Promise<Stored> {
     const list_key = await this.listing.nextKey(user.id, visible);
-    const doc = await this.models.Session.create({ _id: randomId(), title: title.slice(0, 50), status: 'active', visible, owner_id: user.id, list_key });
+    const doc = await this.models.Session.create({ _id: randomId(), title: title.slice(0, 50), status: 'active', visible, owner_id: user.id, list_key, last_activity: new Date() });
     return doc.toObject() as Stored;
   }
 
@@ -108,6 +110,11 @@ export class Sessions {
     const clauses = [...(qs.query ? [qs.query] : []), scope];
     const request = { clauses, from: qs.from ?? 0, size: qs.size ?? 20, defaultSort: { created: -1 as const } };
     return runSearch(this.models.Session, { ...SESSION_SEARCH_FIELDS, hidden: [] }, request, (d) => d as Stored);
+  }
+
+  /** The Sessions page: an admin's shows every user's sessions, anyone else's only their own (./overview). */
+  async overview(viewer: User, from: number, size: number): Promise<SessionOverviewPage> {
+    return sessionOverview(this.models, isAdmin(viewer.roles) ? undefined : viewer.id, from, size);
   }
 
   async summaryOf(id: string): Promise<SessionSummary | null> {

@@ -1,6 +1,7 @@
 // Chat sessions (coco-api.md §3): WebSocket-era sends (_new, _send), NDJSON streaming (_create, _chat,
 // /assistant/:id/_ask), session CRUD and listings, open/close/cancel, and resume (_stream).
 import Router from '@koa/router';
+import type { Config } from '../../../config';
 import type { Chat } from '../../chat';
 import type { AppContextExt, AppState } from '../../context';
 import { can } from '../../middleware/access';
@@ -12,11 +13,11 @@ import { SendBody, SessionUpdate } from './schema';
 import { sessionHandlers } from './session-handlers';
 import { turnHandlers } from './turn-handlers';
 
-export function chatRouter(chat: Chat) {
+export function chatRouter(chat: Chat, temporal: Pick<Config['temporal'], 'uiUrl' | 'namespace'>) {
   const throttle = duplicateThrottle(chat.stream.redis, chat.stream.keys);
   const body = validate(SendBody, { emptyAs: {} });
   const turns = turnHandlers(chat);
-  const s = sessionHandlers(chat);
+  const s = sessionHandlers(chat, temporal);
   const found = notFoundAs('found');
   const admitted = admit(chat.admission);
   // Every chat route: the caller's own sessions, messages, replies and sockets only (the handlers check).
@@ -27,6 +28,8 @@ export function chatRouter(chat: Chat) {
     .post('/chat/_create', c, body, throttle, admitted, turns.newSession('stream'))
     .post('/assistant/:id/_ask', c, body, throttle, admitted, turns.newSession('ask'))
     .get('/chat/_history', can('chat:list'), s.listSessions)
+    // The Sessions page: own sessions (an admin: everyone's), with turns, last activity and Temporal UI links.
+    .get('/chat/_sessions', can('chat:list'), s.overview)
     .get('/chat/:id', c, s.getSession)
     .put('/chat/:id', c, validate(SessionUpdate), s.updateSession)
     .delete('/chat/:id', c, s.deleteSession)

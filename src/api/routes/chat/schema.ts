@@ -18,6 +18,19 @@ export type SessionUpdate = z.infer<typeof SessionUpdate>;
 
 type Query = Record<string, string | string[] | undefined>;
 
+/** `from`/`size` of the Sessions page (GET /chat/_sessions): whole numbers, size 1–100, within the paging window. */
+export function overviewPage(q: Query, maxSize: number, maxWindow: number): { from: number; size: number } {
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    const v = one(q, name);
+    if (v === undefined || v === '') return fallback;
+    if (!/^\d{1,6}$/.test(v) || Number(v) < min || Number(v) > max) throw new BadRequestError(`${name}: expected a whole number from ${min} to ${max}, got "${v.slice(0, 40)}"`);
+    return Number(v);
+  };
+  const size = num('size', 20, 1, maxSize);
+  const from = num('from', 0, 0, maxWindow - size);
+  return { from, size };
+}
+
 function one(q: Query, name: string): string | undefined {
   const v = q[name];
   return Array.isArray(v) ? v[v.length - 1] : v;

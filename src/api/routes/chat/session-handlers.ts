@@ -1,19 +1,37 @@
 // Handlers of the session routes: listings, read, rename, delete, open, close, cancel. Every session
 // route reads only the caller's sessions (anyone else's is "not found"); cancel is always acknowledged.
+import type { Config } from '../../../config';
 import type { Chat } from '../../chat';
 import { QueryParams, queryStringToEs } from '../../../search/query-string';
 import { SESSION_SEARCH_FIELDS, MESSAGE_SEARCH_FIELDS } from '../../../domain/sessions/records';
+import { OVERVIEW_MAX_SIZE, OVERVIEW_MAX_WINDOW } from '../../../domain/sessions/overview';
+import { isAdmin } from '../../../domain/access';
 import type { User } from '../../../domain/users';
 import type { AppContext } from '../../context';
 import { presentHits } from '../present';
-import { presentMessage, presentSession } from './presenter';
-import type { SessionUpdate } from './schema';
+import { presentMessage, presentOverviewRow, presentSession } from './presenter';
+import { overviewPage, type SessionUpdate } from './schema';
 
 const userOf = (ctx: AppContext) => ctx.state.user as User;
 
-export function sessionHandlers(chat: Chat) {
+export function sessionHandlers(chat: Chat, temporal: Pick<Config['temporal'], 'uiUrl' | 'namespace'>) {
   const { sessions } = chat;
   const own = (ctx: AppContext) => sessions.loadOwn(ctx.params.id as string, userOf(ctx));
+
+  /** The Sessions page: an admin sees every user's sessions, anyone else their own; with Temporal UI links. */
+  const overview = async (ctx: AppContext) => {
+    const { from, size } = overviewPage(ctx.query as QueryParams, OVERVIEW_MAX_SIZE, OVERVIEW_MAX_WINDOW);
+    const user = userOf(ctx);
+    const page = await sessions.overview(user, from, size);
+    ctx.body = {
+      total: page.total,
+      from,
+      size,
+      all_users: isAdmin(user.roles),
+      temporal_ui: { url: temporal.uiUrl, namespace: temporal.namespace },
+      sessions: page.sessions.map((row) => presentOverviewRow(row, temporal)),
+    };
+  };
 
   const listSessions = async (ctx: AppContext) => {
     const qs = queryStringToEs(ctx.query as QueryParams, SESSION_SEARCH_FIELDS.defaultFields, 20);
@@ -71,5 +89,5 @@ export function sessionHandlers(chat: Chat) {
     ctx.body = { acknowledged: true };
   };
 
-  return { listSessions, listMessages, getSession, updateSession, deleteSession, openSession, closeSession, cancel };
+  return { overview, listSessions, listMessages, getSession, updateSession, deleteSession, openSession, closeSession, cancel };
 }
