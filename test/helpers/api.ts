@@ -1,6 +1,7 @@
 // Starts a real API server (real FerretDB, Redis, Temporal) on ephemeral ports, with a known admin token.
 import { randomBytes } from 'node:crypto';
 import { generateToken, storeToken } from '../../src/domain/auth/tokens';
+import type { Logger } from '../../src/infra/logger';
 import { ApiServer, startApiServer } from '../../src/server';
 import { testConfig } from './stack';
 
@@ -35,10 +36,11 @@ async function send(url: string, method: string, body: unknown, headers: Record<
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
-export async function startTestApi(label: string, env: Record<string, string | undefined> = {}): Promise<TestApi> {
+/** `logger`: where the server's log lines go (silent by default). */
+export async function startTestApi(label: string, env: Record<string, string | undefined> = {}, logger?: Logger): Promise<TestApi> {
   const token = env.COCO_ADMIN_TOKEN ?? randomBytes(24).toString('hex');
   const config = testConfig(label, { COCO_ADMIN_TOKEN: token, ...env });
-  const server = await startApiServer(config);
+  const server = await startApiServer(config, logger);
   const url = `http://127.0.0.1:${server.apiPort}`;
   return {
     url,

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import type { MessageChunk } from '../../src/shared/chat';
+import type { Logger } from '../../src/infra/logger';
 import { RunningWorker, startWorker } from '../../src/worker';
 import { startTestApi, TestApi } from './api';
 import { SUMMARY_PROMPT, TITLE_PROMPT } from '../../src/activities/followups';
@@ -22,7 +23,8 @@ const systemText = (r: RecordedRequest) => (r.body?.messages?.[0]?.role === 'sys
 export const isTitleRequest = (r: RecordedRequest) => systemText(r) === TITLE_PROMPT;
 export const isSummaryRequest = (r: RecordedRequest) => systemText(r) === SUMMARY_PROMPT;
 
-export async function startChatEnv(label: string, extraEnv: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<ChatEnv> {
+/** `opts.logger`: where the API's and the worker's log lines go (silent by default). */
+export async function startChatEnv(label: string, extraEnv: Record<string, string> = {}, opts: { worker?: boolean; logger?: Logger } = {}): Promise<ChatEnv> {
   const llm = await startFakeLlm();
   // Follow-up calls come after reply_end, at their own pace: they never take a test's queued scripts.
   llm.routes.push({ match: isTitleRequest, script: () => ({ tokens: tokensOf('A generated title') }) });
@@ -35,10 +37,10 @@ export async function startChatEnv(label: string, extraEnv: Record<string, strin
     COCO_REDIS_PREFIX: `test:${label}:${randomBytes(3).toString('hex')}:`,
     ...extraEnv,
   };
-  const api = await startTestApi(label, env);
+  const api = await startTestApi(label, env, opts.logger);
   env.MONGODB_URI = api.server.deps.config.mongo.uri;
   env.COCO_ADMIN_TOKEN = api.token;
-  const worker = opts.worker === false ? undefined : await startWorker(api.server.deps.config);
+  const worker = opts.worker === false ? undefined : await startWorker(api.server.deps.config, opts.logger);
   return {
     api,
     llm,

@@ -1,0 +1,43 @@
+// The HTTP server span of each request (installed only when tracing is on; src/infra/tracing.ts). It
+// continues a caller's W3C `traceparent`, is the active context for everything the request does (its log
+// lines, its Temporal update: the turn's trace starts here) and ends when the response is closed, so a
+// streamed reply (NDJSON) is inside it. Named `METHOD /route/:pattern` once the router matched.
+// Manual rather than @opentelemetry/instrumentation-koa/-http: those hook module loading (not Koa 3 here,
+// and not modules loaded through jest or tsx reliably); one span per request is all a turn's trace needs.
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Next } from 'koa';
+import type { AppContext } from '../context';
+
+const tracer = trace.getTracer('coco-api');
+
+export function traceRequests() {
+  return async (ctx: AppContext, next: Next) => {
+    const parent = propagation.extract(context.active(), ctx.headers);
+    const span = tracer.startSpan(
+      ctx.method,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path, 'url.scheme': ctx.protocol } },
+      parent,
+    );
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      if (typeof route === 'string') {
+        span.setAttribute('http.route', route);
+        span.updateName(`${ctx.method} ${route}`);
+      }
+      span.setAttribute('http.response.status_code', ctx.status);
+      if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    };
+    // The response may stream on after the middleware returned: the span ends with the response.
+    ctx.res.once('close', end);
+    try {
+      await context.with(trace.setSpan(parent, span), next);
+    } catch (err) {
+      span.recordException(err as Error);
+      throw err;
+    }
+  };
+}
