@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A port that may be left unset (an empty value too). */
+const optionalPort = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional());
 const optionalString = z
   .string()
   .optional()
@@ -74,6 +76,9 @@ const Env = z.object({
   COCO_PAYLOAD_KEY: optionalString.refine((v) => v === undefined || isPayloadKey(v), PAYLOAD_KEY_FORMAT('COCO_PAYLOAD_KEY')),
   COCO_PAYLOAD_OLD_KEYS: optionalString.refine((v) => v === undefined || v.split(',').every((k) => k.trim() === '' || isPayloadKey(k.trim())), PAYLOAD_KEY_FORMAT('each key of COCO_PAYLOAD_OLD_KEYS')),
   COCO_TEMPORAL_UI_ORIGINS: optionalString,
+  COCO_METRICS_PORT: optionalPort,
+  COCO_WORKER_METRICS_PORT: optionalPort,
+  COCO_METRICS_HOST: z.string().default('127.0.0.1'),
   COCO_TEMPORAL_UI_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'COCO_TEMPORAL_UI_URL: an http(s) URL such as http://127.0.0.1:8233'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -162,6 +167,12 @@ export interface Config {
    * still decrypt what older keys encrypted. Each is `[<id>:]<base64>`.
    */
   payloads: { key?: string; oldKeys: string[]; keyFile: string };
+  /**
+   * The plain Prometheus listeners (GET /metrics, no auth; 0: any free port; absent: off): the API's
+   * (COCO_METRICS_PORT) and the worker's (COCO_WORKER_METRICS_PORT, else the next port), on `host`
+   * (COCO_METRICS_HOST, 127.0.0.1; 0.0.0.0 only on a private network such as compose's).
+   */
+  metrics: { host: string; apiPort?: number; workerPort?: number };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
@@ -244,6 +255,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       key: e.COCO_PAYLOAD_KEY,
       oldKeys: (e.COCO_PAYLOAD_OLD_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
       keyFile: path.join(dataDir, 'payload.key'),
+    },
+    metrics: {
+      host: e.COCO_METRICS_HOST,
+      apiPort: e.COCO_METRICS_PORT,
+      workerPort: e.COCO_WORKER_METRICS_PORT ?? (e.COCO_METRICS_PORT === undefined ? undefined : e.COCO_METRICS_PORT === 0 ? 0 : e.COCO_METRICS_PORT + 1),
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -11,6 +11,7 @@ import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { connectTemporal } from './infra/temporal';
+import { freeLocalPort, serveMetrics, type MetricsListener } from './infra/metrics';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
 import { attachWebSocket } from './api/ws/websocket';
@@ -24,6 +25,8 @@ export interface ApiServer {
   createdAdminPassword?: string;
   /** Every route and who may call it (the route table test reads it). */
   routes: RouteEntry[];
+  /** The plain metrics listener's port (COCO_METRICS_PORT), if it runs. */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -40,7 +43,9 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startApiServer(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'api')): Promise<ApiServer> {
   const mongo = await connectMongo(config.mongo.uri);
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
-  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel, config.payloads);
+  // With a metrics port, the Temporal SDK's own metrics are exported too (on a loopback port of their own).
+  const sdkMetricsPort = config.metrics.apiPort === undefined ? undefined : await freeLocalPort();
+  const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel, config.payloads, sdkMetricsPort);
   const hub = await RedisHub.open(redis);
   const domain = createDomain({ models: mongo.models, blobs: mongo.blobs, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });
   const deps: AppDeps = { config, logger, mongo, redis, temporal, hub, domain };
@@ -55,6 +60,7 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   const apiPort = await listen(servers[0]!, config.apiPort, config.host);
   const wsPort = await listen(servers[1]!, config.wsPort, config.host);
   logger.info({ api: apiPort, ws: wsPort }, 'API listening');
+  const metrics = await startMetricsListener(config.metrics.apiPort, config.metrics.host, logger);
 
   return {
     deps,
@@ -63,7 +69,9 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
     createdAdminToken,
     createdAdminPassword,
     routes,
+    metricsPort: metrics?.port,
     async close() {
+      await metrics?.close();
       await stopFollowing().catch(() => undefined);
       await sockets.close();
       // Open replies (NDJSON streams) would hold close() forever: end every connection.
@@ -79,6 +87,19 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
       await Promise.allSettled([hub.close(), mongo.close(), redis.quit(), temporal.close()]);
     },
   };
+}
+
+/** COCO_METRICS_PORT's listener; one that cannot listen is logged, not fatal (chats go on without it). */
+async function startMetricsListener(port: number | undefined, host: string, logger: Logger): Promise<MetricsListener | undefined> {
+  if (port === undefined) return undefined;
+  try {
+    const listener = await serveMetrics(port, host);
+    logger.info({ host, port: listener.port }, 'metrics listening');
+    return listener;
+  } catch (err) {
+    logger.error({ err: (err as Error).message, port }, 'metrics listener failed to start');
+    return undefined;
+  }
 }
 
 async function main() {

@@ -13,11 +13,14 @@ import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { DocChanges } from './infra/doc-changes';
 import { ensureTemporalRuntime, payloadDataConverter } from './infra/temporal';
+import { freeLocalPort, serveMetrics } from './infra/metrics';
 import { serveUnifiedSearch } from './activities/unified-search';
 
 export interface RunningWorker {
   worker: Worker;
   run: Promise<void>;
+  /** The plain metrics listener's port (COCO_WORKER_METRICS_PORT), if it runs. */
+  metricsPort?: number;
   shutdown(): Promise<void>;
 }
 
@@ -49,7 +52,8 @@ export async function connectActivityDeps(config: Readonly<Config>, logger: Logg
 }
 
 export async function startWorker(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel, 'worker')): Promise<RunningWorker> {
-  ensureTemporalRuntime(config.logLevel);
+  // With a metrics port, the Temporal SDK's own metrics (slots, polls, sticky cache) are served there too.
+  ensureTemporalRuntime(config.logLevel, config.metrics.workerPort === undefined ? undefined : await freeLocalPort());
   // Payloads are encrypted at rest with the API's keys (a missing key stops the start here, clearly).
   const { dataConverter } = payloadDataConverter(config.payloads);
   const { deps, close } = await connectActivityDeps(config, logger);
@@ -76,14 +80,18 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     activities: createActivities(deps),
   });
   const search = await serveUnifiedSearch(deps, config.redis.prefix); // answers /query/_search (bus/search-requests)
+  // A listener that cannot start is logged, not fatal: the worker's steps go on without it.
+  const metrics = config.metrics.workerPort === undefined ? undefined : await serveMetrics(config.metrics.workerPort, config.metrics.host).catch((err: Error) => void logger.error({ err: err.message }, 'metrics listener failed to start'));
+  if (metrics) logger.info({ host: config.metrics.host, port: metrics.port }, 'metrics listening');
   const run = worker.run().finally(async () => {
-    await search.stop();
+    await Promise.all([search.stop(), metrics?.close()]);
     await Promise.allSettled([connection.close(), close()]);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return {
     worker,
     run,
+    metricsPort: metrics?.port,
     // Idempotent: a second signal (Ctrl-C reaches the whole process group) must not throw.
     shutdown: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

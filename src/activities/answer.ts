@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { EarlyWatch } from '../bus/cancel';
 import type { AnswerInputs, AnswerResult, Turn, TurnContext } from '../shared/chat';
 import { historyText } from '../shared/history';
+import { metrics, secondsSince } from '../infra/metrics';
 import { renderTemplate } from '../shared/template';
 import { continuationRequest, SeamFilter } from './continuation';
 import type { Finalizer, Opened } from './finalize';
@@ -106,6 +107,18 @@ export function createAnswerStreamer(deps: ChatActivityDeps, finalizer: Finalize
     };
 
     const progress = () => ({ lastSeq: publisher.lastSeq, chars: text.length, attempt: currentAttempt() });
+    // First token (from _send to its publication; a fresh answer only) and the gaps between tokens: one
+    // clock read per token.
+    const sentAt = resumed || think ? undefined : turn.sentAt;
+    let lastTokenAt = 0;
+    const tokenArrived = (published: Promise<void> | undefined) => {
+      const now = performance.now();
+      if (lastTokenAt > 0) metrics.tokenGap.observe((now - lastTokenAt) / 1000);
+      else if (sentAt !== undefined) void published?.then(() => metrics.firstToken.observe(secondsSince(sentAt)), () => undefined);
+      lastTokenAt = now;
+      return published;
+    };
+    metrics.repliesActive.inc();
     try {
       if (!cancelled) {
         await withHeartbeat(() => streamChat({
@@ -118,9 +131,9 @@ export function createAnswerStreamer(deps: ChatActivityDeps, finalizer: Finalize
           timeouts: provider.timeouts,
           signal: abort.signal,
           onDelta: (kind, delta) => {
-            if (kind === 'response') return answerDelta(seam ? seam.push(delta) : delta);
+            if (kind === 'response') return tokenArrived(answerDelta(seam ? seam.push(delta) : delta));
             think += delta;
-            return publisher.delta(kind, delta);
+            return tokenArrived(publisher.delta(kind, delta));
           },
         }), progress);
         if (seam) await answerDelta(seam.end());
@@ -132,6 +145,7 @@ export function createAnswerStreamer(deps: ChatActivityDeps, finalizer: Finalize
         throw stepError(err);
       }
     } finally {
+      metrics.repliesActive.dec();
       stopWatching();
       Context.current().cancellationSignal.removeEventListener('abort', onTemporalCancel);
     }

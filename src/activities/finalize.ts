@@ -5,6 +5,7 @@ import type { AnswerResult, FinalInput, Finalized, MessageChunk, ReplyDetail, Re
 import type { FinishedReply } from '../domain/sessions/messages';
 import { historyEntry } from '../shared/history';
 import { encodeSpans } from '../shared/reply-index';
+import { noteReplyEnd } from '../infra/metrics';
 import { ChatActivityDeps, currentAttempt, openPublisher } from './support';
 
 /** A reply's publisher and what its log held when it was opened. */
@@ -33,11 +34,12 @@ function resultOf(turn: Turn, saved: FinishedReply): AnswerResult {
 export function createFinalizer(deps: ChatActivityDeps) {
   const { messages } = deps.domain;
 
-  /** reply_end, unless the log has it already. */
-  async function sendEnd({ publisher, logged }: Opened, end: ReplyEnd, errorMessage?: string) {
+  /** reply_end, unless the log has it already (counted once: coco_turns_total and the reply's durations). */
+  async function sendEnd(turn: Turn, { publisher, logged }: Opened, end: ReplyEnd, errorMessage?: string) {
     if (logged.chunks.some((c) => c.chunk_type === 'reply_end')) return;
     if (errorMessage) await publisher.send('response', errorMessage, true);
     await publisher.send('reply_end', JSON.stringify(end), true);
+    noteReplyEnd(turn.replyId, end.reason, turn.sentAt);
   }
 
   return {
@@ -65,7 +67,7 @@ export function createFinalizer(deps: ChatActivityDeps) {
       const saved = fresh ? null : await messages.finishedReply(turn.replyId);
       if (saved) {
         const end = endOf(saved.details);
-        await sendEnd(opened, end, end.error !== undefined ? saved.message : undefined);
+        await sendEnd(turn, opened, end, end.error !== undefined ? saved.message : undefined);
         return { lastSeq: publisher.lastSeq, entry: historyEntry(turn.replyId, 'assistant', saved.message) };
       }
       const reason: ReplyEndReason = result.reason;
@@ -83,7 +85,7 @@ export function createFinalizer(deps: ChatActivityDeps) {
       // The seq reply_end gets (after the error message, if any), saved with the message for resume.
       const lastSeq = ended ? logged.lastSeq : publisher.lastSeq + (errorMessage ? 2 : 1);
       await messages.saveReply(turn, errorMessage ?? text, details, { lastSeq, answerIndex: errorMessage ? '' : encodeSpans([...publisher.spans]) });
-      await sendEnd(opened, end, errorMessage);
+      await sendEnd(turn, opened, end, errorMessage);
       deps.logger.info({ session_id: turn.sessionId, reply_id: turn.replyId, reason }, 'reply finished');
       return { lastSeq: publisher.lastSeq, entry: historyEntry(turn.replyId, 'assistant', errorMessage ?? text) };
     },
@@ -94,7 +96,7 @@ export function createFinalizer(deps: ChatActivityDeps) {
      */
     async abandonReply(turn: Turn, error: string): Promise<void> {
       const opened = await openPublisher(deps, turn);
-      await sendEnd(opened, { reason: 'error', error }, `⚠️ error in async processing message reply, ${error}`);
+      await sendEnd(turn, opened, { reason: 'error', error }, `⚠️ error in async processing message reply, ${error}`);
       deps.logger.error({ session_id: turn.sessionId, reply_id: turn.replyId, error }, 'reply ended unsaved');
     },
   };

@@ -151,6 +151,14 @@ export function isPermanentProviderError(err: unknown): boolean {
   return err instanceof OpenAI.APIError && typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }
 
+/** A failed model call's status label (bounded): the provider's HTTP status, timeout, connection or other. */
+export function providerErrorStatus(err: unknown): string {
+  if (err instanceof ModelTimeoutError || err instanceof OpenAI.APIConnectionTimeoutError) return 'timeout';
+  if (err instanceof OpenAI.APIConnectionError) return 'connection';
+  if (err instanceof OpenAI.APIError && typeof err.status === 'number' && err.status >= 100 && err.status <= 599) return String(err.status);
+  return 'other';
+}
+
 export function isAbort(err: unknown): boolean {
   return err instanceof OpenAI.APIUserAbortError || (err as Error)?.name === 'AbortError';
 }

@@ -13,7 +13,8 @@ import { CHAT_CONFIG_ERROR, MODEL_TIMEOUT, PROVIDER_ERROR } from '../shared/fail
 import type { RetrievalEngine } from '../retrieval/engine';
 import type { McpPool } from '../tools/mcp-pool';
 import type { ModelRef, ReplyRef } from '../shared/chat';
-import { ChatMessageParam, isPermanentProviderError, ModelTimeoutError, type ModelTimeouts, streamChat } from './llm';
+import { metrics } from '../infra/metrics';
+import { ChatMessageParam, isAbort, isPermanentProviderError, ModelTimeoutError, type ModelTimeouts, providerErrorStatus, streamChat } from './llm';
 
 export interface ChatActivityDeps {
   logger: Logger;
@@ -50,6 +51,7 @@ const MODEL_TIMEOUT_ATTEMPTS = 2;
  * timed out is retried once, then ends the reply; anything else is retried by Temporal.
  */
 export function stepError(err: unknown): unknown {
+  if (!isAbort(err)) metrics.providerErrors.inc({ status: providerErrorStatus(err) });
   if (err instanceof ModelTimeoutError) {
     return ApplicationFailure.create({ message: err.message, type: MODEL_TIMEOUT, nonRetryable: currentAttempt() >= MODEL_TIMEOUT_ATTEMPTS });
   }

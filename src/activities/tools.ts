@@ -6,6 +6,7 @@ import { builtinTools, runBuiltin } from '../tools/builtin';
 import { ToolError } from '../tools/types';
 import type { Turn, TurnContext } from '../shared/chat';
 import type { ToolCallRecord, ToolCallRequest, ToolMessage, ToolSpec } from '../shared/tools';
+import { metrics } from '../infra/metrics';
 import { clientFor, isAbort } from './llm';
 import { ChatActivityDeps, openPublisher, providerAccess, stepError, withHeartbeat } from './support';
 
@@ -18,6 +19,10 @@ function toOpenAiMessage(m: ToolMessage): OpenAI.Chat.Completions.ChatCompletion
   const calls = m.tool_calls?.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
   return { role: 'assistant', content: m.content, ...(calls?.length && { tool_calls: calls }) };
 }
+
+/** The tool label of coco_tool_calls_total: a builtin's name, else `mcp` (server-defined names are unbounded). */
+const BUILTIN_NAMES = new Set(['calculator', 'wikipedia', 'duckduckgo', 'scraper']);
+const toolLabel = (spec: ToolSpec) => (spec.kind === 'builtin' ? (BUILTIN_NAMES.has(spec.toolName) ? spec.toolName : 'unknown') : 'mcp');
 
 const limit = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[... cut at ${max} characters]` : text);
 
@@ -105,6 +110,7 @@ export function createToolActivities(deps: ChatActivityDeps) {
       } finally {
         stop();
       }
+      metrics.toolCalls.inc({ tool: toolLabel(spec), outcome: record.cancelled ? 'cancelled' : record.error ? 'error' : 'ok' });
       const { publisher } = await openPublisher(deps, turn);
       await publisher.send('tools', `Called \`${spec.name}\` with ${call.arguments}\n${record.result.slice(0, 2000)}\n`, false, {
         tool_call_message_chunk: JSON.stringify({ name: record.name, arguments: record.arguments, result: record.result }),

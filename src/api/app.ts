@@ -7,6 +7,7 @@ import { authenticate, integrationOrigins, publicRouteMatcher } from './middlewa
 import { jsonBody } from './middleware/body';
 import { cors } from './middleware/cors';
 import { errorEnvelope } from './middleware/errors';
+import { httpMetrics } from './middleware/metrics';
 import { requestLog } from './middleware/request-log';
 import { isUiPath, staticUi } from './middleware/static';
 import { assistantRouter } from './routes/assistant/router';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextEx
   const isPublic = (ctx: AppContext) => isUiPath(ctx.method, ctx.path) || publicRoute(ctx.method, ctx.path);
 
   app.use(requestLog(deps.logger));
+  app.use(httpMetrics(routers, (ctx) => isUiPath(ctx.method, ctx.path)));
   app.use(errorEnvelope());
   app.use(cors(deps.config.corsOrigins, deps.config.temporal.uiOrigins));
   app.use(staticUi());

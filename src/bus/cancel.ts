@@ -1,5 +1,6 @@
 // Cancel notices: a key (so a reply step that starts later still sees it) plus a pub/sub message (so a
 // running step hears it at once, without waiting for a Temporal heartbeat round trip).
+import { noteCancelHeard } from '../infra/metrics';
 import type { Redis } from '../infra/redis';
 import type { RedisHub } from './hub';
 import type { BusKeys } from './keys';
@@ -64,6 +65,7 @@ export class CancelWatcher {
     const fire = () => {
       if (!fired) {
         fired = true;
+        noteCancelHeard(replyId); // when this worker heard it: coco_cancel_to_end_seconds runs to reply_end
         onCancel();
       }
     };

@@ -33,6 +33,8 @@ export const PERMISSIONS = [
   'token:own',
   /** Own profile, password and logout. */
   'account',
+  /** Prometheus metrics of the instance (GET /metrics). Admins only. */
+  'metrics',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -5,6 +5,7 @@
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
+import { setTemporalSdkMetricsUrl } from './metrics';
 import { AesGcmPayloadCodec, createPayloadCodec, type PayloadKeySettings } from './payload-codec';
 
 export interface Temporal {
@@ -33,21 +34,29 @@ let runtimeInstalled = false;
 /**
  * The SDK's runtime, once per process (API and worker may share one): its own log level follows
  * LOG_LEVEL, one step quieter at info (its bundler output is noise there), and it leaves signals to us.
+ * With `sdkMetricsPort`, it exports its own Prometheus metrics (worker slots, polls, sticky cache) on
+ * 127.0.0.1 at that port, which our /metrics serves after its own (src/infra/metrics.ts).
  */
-export function ensureTemporalRuntime(level: string) {
+export function ensureTemporalRuntime(level: string, sdkMetricsPort?: number) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const bindAddress = sdkMetricsPort === undefined ? undefined : `127.0.0.1:${sdkMetricsPort}`;
   try {
-    Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[level] === 'INFO' ? 'WARN' : (SDK_LEVELS[level] ?? 'WARN')), shutdownSignals: [] });
+    Runtime.install({
+      logger: new DefaultLogger(SDK_LEVELS[level] === 'INFO' ? 'WARN' : (SDK_LEVELS[level] ?? 'WARN')),
+      shutdownSignals: [],
+      ...(bindAddress && { telemetryOptions: { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } }),
+    });
+    if (bindAddress) setTemporalSdkMetricsUrl(`http://${bindAddress}/metrics`);
   } catch {
     // already installed by the host process
   }
 }
 
-export async function connectTemporal(address: string, namespace: string, logLevel: string, payloadKeys: PayloadKeySettings): Promise<Temporal> {
+export async function connectTemporal(address: string, namespace: string, logLevel: string, payloadKeys: PayloadKeySettings, sdkMetricsPort?: number): Promise<Temporal> {
   // The keys first: a missing key is a clear error before any connection is opened.
   const { codec, dataConverter } = payloadDataConverter(payloadKeys);
-  ensureTemporalRuntime(logLevel);
+  ensureTemporalRuntime(logLevel, sdkMetricsPort);
   const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection, namespace, dataConverter });
   return { connection, client, codec, dataConverter, close: () => connection.close() };

@@ -5,6 +5,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Logger } from '../infra/logger';
+import { metrics } from '../infra/metrics';
 import type { McpServerConfig } from '../shared/tools';
 import type { ToolsConfig } from '../config';
 import { ToolError } from './types';
@@ -99,9 +100,14 @@ export class McpPool {
       this.makeRoom();
       const client = withTimeout(this.connect(server), this.cfg.connectTimeoutMs, `connecting to MCP server ${server.name}`);
       entry = { version: server.version, client, lastUsed: Date.now() };
-      client.catch(() => {
-        if (this.entries.get(server.id) === entry) this.entries.delete(server.id);
-      });
+      const transport = server.type === 'stdio' || server.type === 'sse' ? server.type : 'streamable_http';
+      client.then(
+        () => metrics.mcpConnects.inc({ transport, outcome: 'ok' }),
+        () => {
+          metrics.mcpConnects.inc({ transport, outcome: 'error' });
+          if (this.entries.get(server.id) === entry) this.entries.delete(server.id);
+        },
+      );
       this.entries.set(server.id, entry);
     }
     entry.lastUsed = Date.now();

@@ -3,6 +3,7 @@
 // their turn in arrival order, each for at most `maxWaitMs`; beyond that a turn is refused at once with
 // 503 and a Retry-After, instead of every turn in flight slowing down together.
 import type { Next } from 'koa';
+import { metrics } from '../../infra/metrics';
 import type { AppContext } from '../context';
 import { ServerBusyError } from '../errors';
 
@@ -44,6 +45,7 @@ export class AdmissionGate {
   private async acquire(): Promise<void> {
     if (this.active < this.limits.concurrency && this.waiting.length === 0) {
       this.active++;
+      metrics.turnsStarting.inc();
       return;
     }
     if (this.waiting.length >= this.limits.queue) {
@@ -52,21 +54,29 @@ export class AdmissionGate {
     await new Promise<void>((resolve, reject) => {
       const entry = () => {
         clearTimeout(timer);
+        metrics.turnsQueued.dec();
         resolve();
       };
       const timer = setTimeout(() => {
         const at = this.waiting.indexOf(entry);
-        if (at >= 0) this.waiting.splice(at, 1);
+        if (at >= 0) {
+          this.waiting.splice(at, 1);
+          metrics.turnsQueued.dec();
+        }
         reject(new ServerBusyError(`server is busy: the turn waited ${this.limits.maxWaitMs} ms to start; retry later`, this.retryAfterSec()));
       }, this.limits.maxWaitMs);
       this.waiting.push(entry);
+      metrics.turnsQueued.inc();
     });
   }
 
   private release(): void {
     const next = this.waiting.shift();
     if (next) next(); // the slot passes straight to the next in line
-    else this.active--;
+    else {
+      this.active--;
+      metrics.turnsStarting.dec();
+    }
   }
 }
 

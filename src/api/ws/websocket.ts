@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { CredentialChange, Credentials } from '../../domain/auth/credentials';
 import type { User } from '../../domain/users';
 import type { Logger } from '../../infra/logger';
+import { metrics } from '../../infra/metrics';
 import { relayEnded, relayReply, type StreamDeps } from '../chat/ndjson';
 import { allows } from '../../domain/access';
 import { tokenFromHeaders } from '../middleware/access';
@@ -99,12 +100,14 @@ export function attachWebSocket<S, C>(app: Koa<S, C>, servers: http.Server[], de
     if (!opener) return socket.close(REVOKED, 'invalid login');
     const wsId = newSocketId();
     count(opener.user, 1);
+    metrics.websockets.inc();
     const follows = new Map<AbortController, string>(); // → the reply it forwards
     // What the socket holds once set up; released on close, also when it closes during the setup.
     const held: { closed: boolean; unlisten?: () => Promise<void>; pinger?: NodeJS.Timeout } = { closed: false };
     socket.on('close', () => {
       held.closed = true;
       count(opener.user, -1);
+      metrics.websockets.dec();
       clearInterval(held.pinger);
       sockets.delete(socket);
       for (const f of follows.keys()) f.abort(); // the replies go on; the client can resume them

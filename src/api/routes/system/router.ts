@@ -1,4 +1,6 @@
-// Public routes: GET /health and GET /provider/_info (which adds stats for a signed-in caller).
+// Public routes: GET /health and GET /provider/_info (which adds stats for a signed-in caller); and
+// GET /metrics (Prometheus text, permission `metrics`: admins).
+import { METRICS_CONTENT_TYPE, metricsText } from '../../../infra/metrics';
 import Router from '@koa/router';
 import type { AppContextExt, AppDeps, AppState } from '../../context';
 import { can } from '../../middleware/access';
@@ -39,6 +41,11 @@ export function systemRouter(deps: AppDeps) {
       setup_required: false,
       ...(user && { stats: { assistant_count: await deps.domain.assistants.count() } }),
     };
+  });
+
+  router.get('/metrics', can('metrics'), async (ctx) => {
+    ctx.type = METRICS_CONTENT_TYPE;
+    ctx.body = await metricsText();
   });
 
   return router;
