@@ -80,6 +80,9 @@ const Env = z.object({
   COCO_WORKER_METRICS_PORT: optionalPort,
   COCO_METRICS_HOST: z.string().default('127.0.0.1'),
   COCO_TEMPORAL_UI_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'COCO_TEMPORAL_UI_URL: an http(s) URL such as http://127.0.0.1:8233'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'OTEL_EXPORTER_OTLP_ENDPOINT: an http(s) URL such as http://127.0.0.1:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: an http(s) URL such as http://127.0.0.1:4318/v1/traces'),
+  OTEL_SERVICE_NAME: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -173,6 +176,12 @@ export interface Config {
    * (COCO_METRICS_HOST, 127.0.0.1; 0.0.0.0 only on a private network such as compose's).
    */
   metrics: { host: string; apiPort?: number; workerPort?: number };
+  /**
+   * OpenTelemetry tracing (src/infra/tracing.ts): on when an OTLP endpoint is set. `url`: where spans go
+   * (OTLP over HTTP, protobuf): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT +
+   * `/v1/traces`. `serviceName`: OTEL_SERVICE_NAME (else coco-api / coco-worker).
+   */
+  tracing: { url?: string; serviceName?: string };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
@@ -260,6 +269,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       host: e.COCO_METRICS_HOST,
       apiPort: e.COCO_METRICS_PORT,
       workerPort: e.COCO_WORKER_METRICS_PORT ?? (e.COCO_METRICS_PORT === undefined ? undefined : e.COCO_METRICS_PORT === 0 ? 0 : e.COCO_METRICS_PORT + 1),
+    },
+    tracing: {
+      url: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
+      serviceName: e.OTEL_SERVICE_NAME,
     },
     logLevel: e.LOG_LEVEL,
   };

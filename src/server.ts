@@ -11,6 +11,7 @@ import { createLogger, Logger } from './infra/logger';
 import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { connectTemporal } from './infra/temporal';
+import { startTracing } from './infra/tracing';
 import { freeLocalPort, serveMetrics, type MetricsListener } from './infra/metrics';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
@@ -45,6 +46,8 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   const redis = await connectRedis(config.redis.url, (err) => logger.warn({ err: err.message }, 'redis error'));
   // With a metrics port, the Temporal SDK's own metrics are exported too (on a loopback port of their own).
   const sdkMetricsPort = config.metrics.apiPort === undefined ? undefined : await freeLocalPort();
+  // Before the Temporal client and the app: both trace only when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT).
+  const tracing = await startTracing(config.tracing, 'coco-api');
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel, config.payloads, sdkMetricsPort);
   const hub = await RedisHub.open(redis);
   const domain = createDomain({ models: mongo.models, blobs: mongo.blobs, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });
@@ -84,7 +87,7 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
             }),
         ),
       );
-      await Promise.allSettled([hub.close(), mongo.close(), redis.quit(), temporal.close()]);
+      await Promise.allSettled([hub.close(), mongo.close(), redis.quit(), temporal.close(), tracing.shutdown()]);
     },
   };
 }

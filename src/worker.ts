@@ -13,6 +13,7 @@ import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { DocChanges } from './infra/doc-changes';
 import { ensureTemporalRuntime, payloadDataConverter } from './infra/temporal';
+import { startTracing, workerTracingOptions } from './infra/tracing';
 import { freeLocalPort, serveMetrics } from './infra/metrics';
 import { serveUnifiedSearch } from './activities/unified-search';
 
@@ -56,6 +57,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
   ensureTemporalRuntime(config.logLevel, config.metrics.workerPort === undefined ? undefined : await freeLocalPort());
   // Payloads are encrypted at rest with the API's keys (a missing key stops the start here, clearly).
   const { dataConverter } = payloadDataConverter(config.payloads);
+  const tracing = await startTracing(config.tracing, 'coco-worker');
   const { deps, close } = await connectActivityDeps(config, logger);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
@@ -78,6 +80,8 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     maxConcurrentActivityTaskExecutions: config.worker.steps,
     maxConcurrentWorkflowTaskExecutions: config.worker.workflowTasks,
     activities: createActivities(deps),
+    // With tracing on: activity and workflow spans (src/workflows/tracing.ts), workflow spans leave through a sink.
+    ...workerTracingOptions(require.resolve('./workflows/tracing')),
   });
   const search = await serveUnifiedSearch(deps, config.redis.prefix); // answers /query/_search (bus/search-requests)
   // A listener that cannot start is logged, not fatal: the worker's steps go on without it.
@@ -85,7 +89,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
   if (metrics) logger.info({ host: config.metrics.host, port: metrics.port }, 'metrics listening');
   const run = worker.run().finally(async () => {
     await Promise.all([search.stop(), metrics?.close()]);
-    await Promise.allSettled([connection.close(), close()]);
+    await Promise.allSettled([connection.close(), close(), tracing.shutdown()]);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return {

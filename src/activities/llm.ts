@@ -1,5 +1,6 @@
 // Streaming chat completions from any OpenAI-compatible provider, split into reasoning ("think") and
 // answer ("response") deltas. Reasoning arrives as `reasoning_content` deltas or inline <think> tags.
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import OpenAI from 'openai';
 
 export interface ChatMessageParam {
@@ -101,11 +102,44 @@ export function clientFor(baseUrl: string, apiKey: string): OpenAI {
   return client;
 }
 
+const tracer = trace.getTracer('coco-llm');
+
+/**
+ * Runs one model call in its span (`chat <model>`, OpenTelemetry's GenAI conventions), a child of the
+ * activity's: one span per call, never per token. A no-op span when tracing is off.
+ */
+export function withModelSpan<T>(model: string, baseUrl: string, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(`chat ${model}`, { kind: SpanKind.CLIENT }, async (span) => {
+    if (span.isRecording()) {
+      span.setAttributes({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model });
+      const host = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+      if (host) span.setAttributes({ 'server.address': host.hostname, ...(host.port && { 'server.port': Number(host.port) }) });
+    }
+    try {
+      return await fn(span);
+    } catch (err) {
+      if (isAbort(err)) {
+        span.setAttribute('coco.aborted', true); // a cancel or a timeout, not a provider error
+      } else {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+      }
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 /**
  * Streams one completion. With `timeouts`, a model that sends no token within `firstTokenMs`, or none for
  * `betweenTokensMs` once it started, is given up on: ModelTimeoutError (the caller's `signal` still cancels).
  */
-export async function streamChat(req: StreamRequest): Promise<void> {
+export function streamChat(req: StreamRequest): Promise<void> {
+  return withModelSpan(req.model, req.baseUrl, (span) => streamInSpan(req, span));
+}
+
+async function streamInSpan(req: StreamRequest, span: Span): Promise<void> {
   const client = clientFor(req.baseUrl, req.apiKey);
   const abort = new AbortController();
   const cancel = () => abort.abort();
@@ -126,17 +160,22 @@ export async function streamChat(req: StreamRequest): Promise<void> {
     const body = { model: req.model, messages: req.messages, stream: true as const, ...requestSettings(req.settings), ...req.extraBody };
     const stream = await client.chat.completions.create(body as OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, { signal: abort.signal });
     const splitter = new ThinkSplitter();
+    let deltas = 0;
     for await (const part of stream) {
       const delta = part.choices[0]?.delta as { content?: string | null; reasoning_content?: string | null; reasoning?: string | null } | undefined;
       if (!delta) continue;
       const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (reasoning || delta.content) nextToken();
+      if (reasoning || delta.content) {
+        nextToken();
+        if (deltas++ === 0) span.addEvent('first token');
+      }
       if (reasoning) await req.onDelta('think', reasoning);
       if (delta.content) for (const [kind, text] of splitter.push(delta.content)) await req.onDelta(kind, text);
     }
     // An abort during the stream ends the iteration quietly (the SDK's way), without an error.
     if (timedOut && !req.signal.aborted) throw new ModelTimeoutError(timedOut);
     for (const [kind, text] of splitter.end()) await req.onDelta(kind, text);
+    span.setAttribute('coco.deltas', deltas);
   } catch (err) {
     if (timedOut && !req.signal.aborted) throw new ModelTimeoutError(timedOut);
     throw err;

@@ -7,7 +7,7 @@ import { ToolError } from '../tools/types';
 import type { Turn, TurnContext } from '../shared/chat';
 import type { ToolCallRecord, ToolCallRequest, ToolMessage, ToolSpec } from '../shared/tools';
 import { metrics } from '../infra/metrics';
-import { clientFor, isAbort } from './llm';
+import { clientFor, isAbort, withModelSpan } from './llm';
 import { ChatActivityDeps, openPublisher, providerAccess, stepError, withHeartbeat } from './support';
 
 function safeName(text: string): string {
@@ -59,13 +59,13 @@ export function createToolActivities(deps: ChatActivityDeps) {
       const access = await providerAccess(deps.domain, model.providerId);
       const client = clientFor(access.baseUrl, access.apiKey);
       try {
-        const res = await withHeartbeat(() =>
+        const res = await withHeartbeat(() => withModelSpan(model.name, access.baseUrl, () =>
           client.chat.completions.create({
             model: model.name,
             messages: messages.map(toOpenAiMessage),
             tools: specs.map((s) => ({ type: 'function' as const, function: { name: s.name, description: s.description, parameters: s.parameters } })),
             ...(typeof model.settings.temperature === 'number' && { temperature: model.settings.temperature }),
-          }),
+          })),
         );
         const msg = res.choices[0]?.message;
         const calls = (msg?.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments || '{}' }] : []));

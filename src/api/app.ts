@@ -9,6 +9,8 @@ import { cors } from './middleware/cors';
 import { errorEnvelope } from './middleware/errors';
 import { httpMetrics } from './middleware/metrics';
 import { requestLog } from './middleware/request-log';
+import { traceRequests } from './middleware/tracing';
+import { tracingEnabled } from '../infra/tracing';
 import { isUiPath, staticUi } from './middleware/static';
 import { assistantRouter } from './routes/assistant/router';
 import { attachmentRouter } from './routes/attachment/router';
@@ -66,6 +68,7 @@ export function createApp(deps: AppDeps, chat: Chat): Koa<AppState, AppContextEx
   // The admin UI's files (GET /, /assets/*, the favicon) are public: the UI signs in itself.
   const isPublic = (ctx: AppContext) => isUiPath(ctx.method, ctx.path) || publicRoute(ctx.method, ctx.path);
 
+  if (tracingEnabled()) app.use(traceRequests()); // first: every log line of the request carries its trace id
   app.use(requestLog(deps.logger));
   app.use(httpMetrics(routers, (ctx) => isUiPath(ctx.method, ctx.path)));
   app.use(errorEnvelope());

@@ -7,6 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
 import { setTemporalSdkMetricsUrl } from './metrics';
 import { AesGcmPayloadCodec, createPayloadCodec, type PayloadKeySettings } from './payload-codec';
+import { clientTracingInterceptors } from './tracing';
 
 export interface Temporal {
   connection: NativeConnection;
@@ -58,6 +59,7 @@ export async function connectTemporal(address: string, namespace: string, logLev
   const { codec, dataConverter } = payloadDataConverter(payloadKeys);
   ensureTemporalRuntime(logLevel, sdkMetricsPort);
   const connection = await NativeConnection.connect({ address });
-  const client = new Client({ connection, namespace, dataConverter });
+  // With tracing on, its calls carry the request's trace to the workflow (src/infra/tracing.ts).
+  const client = new Client({ connection, namespace, dataConverter, interceptors: { workflow: clientTracingInterceptors() } });
   return { connection, client, codec, dataConverter, close: () => connection.close() };
 }
