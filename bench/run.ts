@@ -19,6 +19,7 @@ import { type FloorProbe, startFloorProbe } from './floor/probe';
 import { type BenchContext, cancelLatency, firstTokenConcurrent, firstTokenNewChat, firstTokenSequential, perToken, type Row } from './chat-latency';
 import { burstOfNewChats, manySessionsAtOnce } from './load';
 import { hostileSearch } from './hostile-search';
+import { observability } from './observability';
 import { querySearch } from './query-search';
 import { ratio, table } from './stats';
 import { startWorkerProcesses } from './worker-procs';
@@ -43,6 +44,11 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   // Prints its own table: /query/_search beside a MongoDB $regex scan of the same queries.
   'query-search': async () => {
     await querySearch();
+    return [];
+  },
+  // Prints its own table: first token with tracing and metrics on against off, two deployments of its own.
+  observability: async () => {
+    await observability();
     return [];
   },
 };
