@@ -79,6 +79,8 @@ export async function querySearch(log: (line: string) => void = (l) => process.s
         if ((res.body.hits.hits as Array<{ _source: { type?: string } }>).some((h) => h._source.type !== 'AI Assistant')) answered++;
       }
       if (answered < QUERIES / 2) throw new Error(`/query/_search found something for only ${answered} of ${QUERIES} queries`);
+      // Printed now: the baselines below take minutes at 100k documents.
+      log(`${size} documents: /query/_search ${fmtSummary(summarize(ours))}`);
 
       const regex: number[] = [];
       for (const text of queries.slice(0, BASELINE_QUERIES)) {
