@@ -61,6 +61,7 @@ const Env = z.object({
   COCO_CHAT_CONTINUE_QUIET_MS: z.coerce.number().int().min(0).default(5000),
   COCO_CHAT_FORCE_CONTINUE_EVENTS: z.coerce.number().int().min(100).default(2000),
   COCO_CHAT_ADMISSION_MS: z.coerce.number().int().min(2000).default(20_000),
+  COCO_UI_SUMMARY_TEXT: z.enum(['true', 'false']).default('true'),
   COCO_TURN_STARTS: z.coerce.number().int().min(1).default(16),
   COCO_TURN_QUEUE: z.coerce.number().int().min(0).default(1000),
   COCO_TURN_QUEUE_WAIT_MS: z.coerce.number().int().min(100).default(15_000),
@@ -128,6 +129,8 @@ export interface Config {
    * forceContinueEvents: a run whose history has this many events continues as new without waiting for quiet.
    * admissionMs: how long a send waits for a worker to take the turn before it answers 503.
    * turnStarts: how many turns one API instance starts at once, how many more wait (and how long) before a 503.
+   * uiText: the Temporal UI's summaries and details of a session may show message text (a title, first
+   * words); false: only ids, names and counts (COCO_UI_SUMMARY_TEXT).
    */
   chat: {
     turnsPerRun: number;
@@ -135,6 +138,7 @@ export interface Config {
     forceContinueEvents: number;
     admissionMs: number;
     turnStarts: { concurrency: number; queue: number; maxWaitMs: number };
+    uiText: boolean;
   };
   tools: ToolsConfig;
   /**
@@ -235,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       forceContinueEvents: e.COCO_CHAT_FORCE_CONTINUE_EVENTS,
       admissionMs: e.COCO_CHAT_ADMISSION_MS,
       turnStarts: { concurrency: e.COCO_TURN_STARTS, queue: e.COCO_TURN_QUEUE, maxWaitMs: e.COCO_TURN_QUEUE_WAIT_MS },
+      uiText: e.COCO_UI_SUMMARY_TEXT === 'true',
     },
     tools: {
       wikipediaUrl: e.COCO_TOOLS_WIKIPEDIA_URL,

@@ -65,6 +65,16 @@ export interface Turn extends ReplyRef {
   admissionMs?: number;
   /** Files whose text the answer reads: the message's, then the session context's (ids; checked by the API). */
   attachments?: string[];
+  /** What the Temporal UI may show of this turn (absent: no message text, no model name). */
+  ui?: TurnUi;
+}
+
+/** What a session workflow's details and step summaries in the Temporal UI may say of a turn. */
+export interface TurnUi {
+  /** The message's first words may appear (COCO_UI_SUMMARY_TEXT); else only ids, names and counts. */
+  text: boolean;
+  /** The assistant's answering model, named on the steps before the context is loaded. */
+  model?: string;
 }
 
 /**

@@ -9,13 +9,17 @@ import { endReply } from './ending';
 import { registerHandlers } from './handlers';
 import { runTurn } from './pipeline';
 import { CANCELLED, Session, SESSION_V2_PATCH } from './session';
+import { doing, formatDuration, idle } from './ui';
 
 export async function chatSession(input: ChatSessionInput): Promise<ChatSessionState> {
   const s = new Session(input);
   registerHandlers(s);
 
+  idle(s);
   for (;;) {
-    const woke = await condition(() => s.queue.length > 0 || s.closing || s.withdrawn.length > 0, s.keepaliveMs);
+    const woke = await condition(() => s.queue.length > 0 || s.closing || s.withdrawn.length > 0, s.keepaliveMs, {
+      summary: `keepalive · the run ends after ${formatDuration(s.keepaliveMs)} idle`,
+    });
     if (!woke) break; // idle for the keepalive: done until the next send
     if (s.withdrawn.length > 0) {
       await s.discardWithdrawn();
@@ -26,10 +30,12 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     if (!turn) break; // closing with nothing queued
     s.current = turn;
     s.cancelRequested = false;
+    doing(s, 'starting');
     const v2 = patched(SESSION_V2_PATCH);
     let followUp: (() => Promise<void>) | undefined;
     if (s.closing) {
       // Queued behind a close: answered as cancelled.
+      doing(s, 'finalize · user_cancelled (the session is closing)');
       s.conversation.addTurn(turn.userMessageId, turn.text, await endReply(turn, CANCELLED, []));
     } else {
       followUp = await runTurn(s, turn, v2);
@@ -40,6 +46,7 @@ export async function chatSession(input: ChatSessionInput): Promise<ChatSessionS
     if (followUp) s.chainFollowUp(followUp);
     s.turnsDone++;
     s.turnsThisRun++;
+    idle(s);
     if (continueAsNewDue(s)) await continueAsNewWhenQuiet(s, v2);
   }
   await s.followUps;

@@ -6,6 +6,7 @@
 // to the new run with the queue.
 import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import { type ChatSessionWorkflow, FORCED_CONTINUE_PATCH, type Session } from './session';
+import { formatDuration } from './ui';
 
 const DEFAULT_TURNS_PER_RUN = 100;
 const DEFAULT_CONTINUE_QUIET_MS = 5000;
@@ -29,7 +30,8 @@ export async function continueAsNewWhenQuiet(s: Session, v2: boolean): Promise<v
   const { input } = s;
   // In a pause, unless the history is already too long.
   const quietMs = input.continueQuietMs ?? DEFAULT_CONTINUE_QUIET_MS;
-  if (v2 && !workflowInfo().continueAsNewSuggested && quietMs > 0 && (await condition(() => s.queue.length > 0 || s.closing, quietMs))) return;
+  const quiet = () => condition(() => s.queue.length > 0 || s.closing, quietMs, { summary: `quiet wait · ${formatDuration(quietMs)} before continue-as-new` });
+  if (v2 && !workflowInfo().continueAsNewSuggested && quietMs > 0 && (await quiet())) return;
   await s.followUps;
   await condition(allHandlersFinished);
   await s.discardWithdrawn();

@@ -5,6 +5,7 @@ import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import type { FinalInput, HistoryEntry, ReplyDetail, ReplyRef, Turn } from '../shared/chat';
 import { MODEL_TIMEOUT } from '../shared/failures';
 import { abandonReply, discardReply, finalize } from './steps';
+import { step } from './ui';
 
 /** The innermost message of a failure (an activity's failure wraps the step's own error). */
 export function errorText(err: unknown): string {
@@ -22,10 +23,10 @@ export function failureOf(err: unknown): FinalInput {
 /** Finalizes the reply; gives its history entry, or undefined when it could not be saved. */
 export async function endReply(turn: Turn, result: FinalInput, steps: ReplyDetail[]): Promise<HistoryEntry | undefined> {
   try {
-    return (await finalize(turn, result, steps)).entry;
+    return (await step(finalize, `finalize · ${result.reason}`, turn, result, steps)).entry;
   } catch (err) {
     log.error('the reply could not be saved; ending it unsaved', { replyId: turn.replyId, error: errorText(err) });
-    await abandonReply(turn, `the reply could not be saved: ${errorText(err)}`).catch(() => undefined);
+    await step(abandonReply, 'abandon reply · not saved', turn, `the reply could not be saved: ${errorText(err)}`).catch(() => undefined);
     return undefined;
   }
 }
@@ -33,7 +34,7 @@ export async function endReply(turn: Turn, result: FinalInput, steps: ReplyDetai
 /** Removes what a withdrawn turn left; a failure is logged, never fatal (the turn was already taken back). */
 export async function discard(ref: ReplyRef): Promise<void> {
   try {
-    await discardReply(ref);
+    await step(discardReply, 'discard · a withdrawn turn', ref);
   } catch (err) {
     log.error('a withdrawn turn could not be discarded', { replyId: ref.replyId, error: errorText(err) });
   }

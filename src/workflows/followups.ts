@@ -4,6 +4,7 @@
 import type { Turn, TurnContext } from '../shared/chat';
 import { compressHistory, generateTitle } from './steps';
 import type { Session } from './session';
+import { step } from './ui';
 
 /** The follow-ups of a finished turn, decided now, while the conversation ends with it. */
 export function followUpsAfter(s: Session, turn: Turn, ctx: TurnContext, v2: boolean): () => Promise<void> {
@@ -12,8 +13,8 @@ export function followUpsAfter(s: Session, turn: Turn, ctx: TurnContext, v2: boo
     : { title: true, surelyFirst: false, summary: true };
   return async () => {
     const [, summary] = await Promise.all([
-      wanted.title ? generateTitle(turn, ctx, wanted.surelyFirst).catch(() => null) : null,
-      wanted.summary ? compressHistory(turn, ctx).catch(() => null) : null,
+      wanted.title ? step(generateTitle, `title · ${ctx.model.name}`, turn, ctx, wanted.surelyFirst).catch(() => null) : null,
+      wanted.summary ? step(compressHistory, `history summary · ${ctx.model.name}`, turn, ctx).catch(() => null) : null,
     ]);
     // (Before this version the summary step answered a boolean.)
     if (summary && typeof summary === 'object') s.conversation.summarised(summary.summary, summary.untilId);

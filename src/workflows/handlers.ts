@@ -4,6 +4,7 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { INVALID_TURN, SESSION_CLOSED, TURN_EXPIRED } from '../shared/failures';
 import { cancelSignal, closeSignal, sendMessageUpdate, stateQuery, withdrawSignal } from './definitions';
 import type { Session } from './session';
+import { showDetails } from './ui';
 
 const MAX_TEXT = 100_000;
 const ADMISSION_MARGIN_MS = 1000;
@@ -13,6 +14,7 @@ export function registerHandlers(s: Session) {
     sendMessageUpdate,
     (turn) => {
       s.queue.push(turn);
+      showDetails(s);
       return { replyId: turn.replyId };
     },
     {
@@ -37,12 +39,14 @@ export function registerHandlers(s: Session) {
   setHandler(closeSignal, () => {
     s.closing = true;
     s.cancelCurrent();
+    showDetails(s);
   });
   setHandler(stateQuery, () => s.state());
   setHandler(withdrawSignal, (ref) => {
     const queued = s.queue.findIndex((t) => t.replyId === ref.replyId);
     if (queued >= 0) {
       s.queue.splice(queued, 1); // not started: nothing to undo
+      showDetails(s);
       return;
     }
     s.withdrawn.push(ref);

@@ -5,6 +5,7 @@ import type { AnswerResult, ChatSessionInput, ChatSessionState, ReplyRef, Turn }
 import { discard } from './ending';
 import { notifyCancel } from './steps';
 import { ConversationWindow } from './conversation';
+import { showDetails, step } from './ui';
 
 /**
  * Histories written before this version (loadContext then answer, a search-attribute upsert and both
@@ -38,6 +39,9 @@ export class Session {
   followUps: Promise<void> = Promise.resolve();
   /** Follow-ups chained and not yet done. */
   followUpsRunning = 0;
+  /** What the running turn does now, and since when the session waits (workflow time): the UI's details (./ui). */
+  doing: string | null = null;
+  idleSince: number | null = null;
 
   constructor(readonly input: ChatSessionInput) {
     this.turnsDone = input.turnsDone ?? 0;
@@ -60,14 +64,17 @@ export class Session {
   /** Runs a turn's follow-ups after those of the turns before it. */
   chainFollowUp(followUp: () => Promise<void>) {
     this.followUpsRunning++;
-    this.followUps = this.followUps.then(followUp).finally(() => this.followUpsRunning--);
+    this.followUps = this.followUps.then(followUp).finally(() => {
+      this.followUpsRunning--;
+      showDetails(this);
+    });
   }
 
   /** The durable half of cancel: the API's Redis notice is the fast path; the workflow repeats it. */
   cancelCurrent() {
     if (!this.current || this.cancelRequested) return;
     this.cancelRequested = true;
-    notifyCancel(this.current.replyId).catch(() => undefined);
+    step(notifyCancel, 'cancel · tell the reply to stop', this.current.replyId).catch(() => undefined);
   }
 
   /** Removes what withdrawn turns left: their saved messages, and their place in the conversation. */

@@ -5,13 +5,14 @@ import type { QueryIntent, ReplyDetail, Turn, TurnContext } from '../shared/chat
 import type { ToolCallRecord, ToolMessage } from '../shared/tools';
 import { callTool, listTools, toolModelStep } from './steps';
 import type { Session } from './session';
+import { turnStep } from './ui';
 
 const TOOLS_SYSTEM_PROMPT =
   'You can call tools to help answer the user. Call them when they help; when you have what you need, reply with what you found, without calling more tools.';
 
 export async function useTools(s: Session, turn: Turn, ctx: TurnContext, intent: QueryIntent | null, steps: ReplyDetail[]): Promise<string> {
   if (!ctx.tools || (ctx.pickTools && intent && !intent.need_call_tools)) return '';
-  const specs = await listTools(turn, ctx);
+  const specs = await turnStep(s, listTools, ctx.tools.mcpServerIds.length ? `tools · list (builtin, ${ctx.tools.mcpServerIds.length} MCP servers)` : 'tools · list (builtin)', turn, ctx);
   if (specs.length === 0) return '';
   const messages: ToolMessage[] = [
     { role: 'system', content: TOOLS_SYSTEM_PROMPT },
@@ -20,7 +21,7 @@ export async function useTools(s: Session, turn: Turn, ctx: TurnContext, intent:
   const calls: ToolCallRecord[] = [];
   let output = '';
   for (let i = 0; i < ctx.tools.maxIterations && !s.cancelRequested; i++) {
-    const step = await toolModelStep(turn, ctx, messages, specs);
+    const step = await turnStep(s, toolModelStep, `tools · ${ctx.tools.model.name} · step ${i + 1}`, turn, ctx, messages, specs);
     if (step.calls.length === 0) {
       output = step.content;
       break;
@@ -29,7 +30,7 @@ export async function useTools(s: Session, turn: Turn, ctx: TurnContext, intent:
     for (const call of step.calls) {
       const spec = specs.find((x) => x.name === call.name);
       const record: ToolCallRecord = spec
-        ? await callTool(turn, spec, call)
+        ? await turnStep(s, callTool, `tool · ${spec.name}`, turn, spec, call)
         : { name: call.name, arguments: call.arguments, result: `Error: there is no tool named ${call.name}`, error: true };
       if (record.cancelled) s.cancelRequested = true;
       calls.push(record);

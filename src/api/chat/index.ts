@@ -31,6 +31,8 @@ export function createChat(deps: AppDeps, keys: BusKeys): Chat {
     continueQuietMs: config.chat.continueQuietMs,
     forceContinueEvents: config.chat.forceContinueEvents,
     admissionMs: config.chat.admissionMs,
+    publicUrl: config.publicUrl,
+    uiText: config.chat.uiText,
   });
   const control = new ReplyControl(redis, keys, domain.messages, workflows);
   const turns = new Turns({

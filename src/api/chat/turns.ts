@@ -16,7 +16,7 @@ import { parseDuration, SourceRef, Turn, TurnParams } from '../../shared/chat';
 import { newId } from '../../shared/ids';
 import { BadRequestError, HttpError, ServiceUnavailableError, SocketNotFoundError } from '../errors';
 import type { ReplyControl } from './control';
-import type { SessionWorkflows } from './workflows';
+import type { SessionLabels, SessionWorkflows } from './workflows';
 
 const DEFAULT_KEEPALIVE_MS = 30 * 60_000;
 /** Files a turn reads at most (Coco's prompt takes 12). */
@@ -69,6 +69,19 @@ function scopedParams(params: TurnParams, user: User): TurnParams {
   return { ...params, datasource: (params.datasource ?? allowed).filter((id) => allowed.includes(id)) };
 }
 
+/** What the Temporal UI says of the turn's session (names and ids; the title only if text may show). */
+function labelsOf(t: StartTurn): SessionLabels {
+  const a = t.assistant.doc;
+  const model = a.answering_model as { provider_id?: string; name?: string } | null | undefined;
+  return {
+    title: typeof t.session.title === 'string' ? t.session.title : undefined,
+    assistantName: typeof a.name === 'string' && a.name ? a.name : a._id,
+    provider: model?.provider_id,
+    model: model?.name,
+    username: t.user.username,
+  };
+}
+
 export class Turns {
   constructor(private readonly deps: TurnDeps) {}
 
@@ -119,7 +132,7 @@ export class Turns {
     const keepaliveMs = parseDuration(String(t.assistant.doc.keepalive ?? '30m'), DEFAULT_KEEPALIVE_MS);
     // The turn goes out first: its request is on its way while the message is being written.
     const [sent, saved] = await Promise.allSettled([
-      this.deps.workflows.send(turn, keepaliveMs, t.newSession === true),
+      this.deps.workflows.send(turn, keepaliveMs, t.newSession === true, labelsOf(t)),
       this.deps.messages.createUserMessage({ id: turn.userMessageId, sessionId: turn.sessionId, assistantId: turn.assistantId, ownerId: turn.ownerId, text: t.text, attachments: t.attachments, replyId }),
       reopened ? this.deps.sessions.setStatus(t.session._id, 'active') : undefined,
       // Following is gap-free from the reply's log, so the attach may land before or after the first chunk.

@@ -1,6 +1,7 @@
 // The API's side of the session workflows (src/workflows): sending a turn (starting the workflow when none
 // runs), and the signals that cancel, close or take back a turn. Nothing here waits longer than the
-// admission bound: with no worker running, an update would wait for one forever.
+// admission bound: with no worker running, an update would wait for one forever. A workflow starts with a
+// summary and details for the Temporal UI (what the chat is, whose, with which assistant; links to it).
 import { ApplicationFailure, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Temporal } from '../../infra/temporal';
 import { ChatSessionInput, ReplyRef, Turn, workflowIdForSession } from '../../shared/chat';
@@ -23,6 +24,52 @@ export interface SessionWorkflowOptions {
   forceContinueEvents: number;
   /** How long a send waits for a worker to take the turn. */
   admissionMs: number;
+  /** The admin UI's address, for the session's links in the Temporal UI. */
+  publicUrl: string;
+  /** The Temporal UI may show message text (a title, first words): COCO_UI_SUMMARY_TEXT. */
+  uiText: boolean;
+}
+
+/** What the Temporal UI says of a session: names, ids and (when allowed) its title. No secrets. */
+export interface SessionLabels {
+  /** The session's title (else the turn's first words stand for it). */
+  title?: string;
+  assistantName: string;
+  /** The answering model: `<provider id> · <model name>`. */
+  provider?: string;
+  model?: string;
+  username: string;
+}
+
+/** One line, at most `max` characters (cut at a word when it can). */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut.trimEnd()}…`;
+}
+
+const escapeMarkdown = (text: string) => text.replace(/[\\`*_[\]()<>#|!~]/g, (c) => `\\${c}`);
+
+/** The workflow's static summary (one line, in the workflow list) and details (markdown, on its page). */
+export function sessionMetadata(turn: Turn, labels: SessionLabels, opts: Pick<SessionWorkflowOptions, 'publicUrl' | 'uiText'>): { staticSummary: string; staticDetails: string } {
+  const named = `${oneLine(labels.assistantName, 40)} · ${oneLine(labels.username, 40)}`;
+  // A session's default title is its first message cut at 50 characters: the message reads better.
+  const title = labels.title?.trim();
+  const what = opts.uiText ? oneLine(title && !turn.text.startsWith(title) ? title : turn.text, 60) : undefined;
+  const base = opts.publicUrl.replace(/\/+$/, '');
+  const id = encodeURIComponent(turn.sessionId);
+  const model = labels.model ? `${labels.provider ? `${escapeMarkdown(labels.provider)} · ` : ''}${escapeMarkdown(labels.model)}` : 'none';
+  return {
+    staticSummary: what ? `${what} · ${named}` : `chat · ${named}`,
+    staticDetails: [
+      `**Assistant**: ${escapeMarkdown(oneLine(labels.assistantName, 80))} (\`${turn.assistantId}\`)`,
+      `**Model**: ${model}`,
+      `**User**: ${escapeMarkdown(oneLine(labels.username, 80))} (\`${turn.ownerId}\`)`,
+      `**Session**: \`${turn.sessionId}\` · [admin UI](${base}/#/playground?session=${id}) · API: [\`GET /chat/${id}/_history\`](${base}/chat/${id}/_history)`,
+    ].join('\n\n'),
+  };
 }
 
 class NoWorkerError extends HttpError {
@@ -50,7 +97,9 @@ export class SessionWorkflows {
    * Hands the turn to the session's workflow, starting one when none runs (idle-expired, closed, new).
    * Resolves once the workflow has accepted it; 503 when no worker took it within the admission bound.
    */
-  async send(turn: Turn, keepaliveMs: number, newSession: boolean, retried = false): Promise<void> {
+  async send(given: Turn, keepaliveMs: number, newSession: boolean, labels: SessionLabels, retried = false): Promise<void> {
+    // What the workflow's details and step summaries may say of the turn.
+    const turn: Turn = { ...given, ui: { text: this.opts.uiText, ...(labels.model && { model: labels.model }) } };
     const input: ChatSessionInput = {
       sessionId: turn.sessionId,
       ownerId: turn.ownerId,
@@ -71,6 +120,8 @@ export class SessionWorkflows {
         { key: SESSION_ID_ATTRIBUTE, value: turn.sessionId },
         { key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId },
       ],
+      // Only a new run gets them; a running one keeps its own.
+      ...sessionMetadata(turn, labels, this.opts),
     });
     try {
       // Bounded: the workflow's validator refuses the turn if a worker delivers it after this.
@@ -85,7 +136,7 @@ export class SessionWorkflows {
       // A session that is still closing refuses turns; once its run completes, the next one starts fresh.
       if (!retried && refusedAsClosing(err)) {
         await this.handle(turn.sessionId).result().catch(() => undefined);
-        return this.send(turn, keepaliveMs, newSession, true);
+        return this.send(given, keepaliveMs, newSession, labels, true);
       }
       throw err;
     }
