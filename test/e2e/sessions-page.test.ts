@@ -71,6 +71,7 @@ test("the admin sees every user's sessions with status, turns, last activity and
   const link = anaRow.locator('[data-testid=workflow-link]');
   expect(await link.getAttribute('href')).toBe(`${UI_URL}/namespaces/default/workflows/chat-session%3A${sessions.ana}`);
   expect(await link.getAttribute('target')).toBe('_blank');
+  expect(await row(p, sessions.ana!).locator('[data-testid=open-session]').count()).toBe(0); // not the admin's to open
   await screenshot(p, 'sessions-1280');
   await pages.done(t);
 });
@@ -88,5 +89,9 @@ test('a user sees only their own sessions, without the owner column', async () =
   expect(await p.locator('.ant-table-thead th').allInnerTexts()).toEqual(['Title', 'Status', 'Turns', 'Last activity', 'Created', 'Workflow']);
   expect(await p.content()).not.toContain(sessions.ben);
   await expect(row(p, sessions.ana!).locator('[data-testid=session-turns]').innerText()).resolves.toBe('3');
+  // Her own session opens in the playground, with its messages.
+  await row(p, sessions.ana!).locator('[data-testid=open-session]').click();
+  await p.waitForURL((u) => u.hash === `#/playground?session=${sessions.ana}`);
+  await p.getByText('and the tulips?').waitFor();
   await pages.done(t);
 });

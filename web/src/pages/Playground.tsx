@@ -5,6 +5,7 @@
 // gets an attach button: files are uploaded at once (chat/attachments), shown as chips while the server
 // reads them (polled every second), and sent with the message as `attachments`.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { Alert, App, Badge, Button, Drawer, Empty, Grid, Input, Modal, Popconfirm, Select, Space, Switch, Tag, Tooltip } from 'antd';
 import { CheckCircleOutlined, CloseCircleOutlined, DeleteOutlined, EditOutlined, FileOutlined, LoadingOutlined, MenuUnfoldOutlined, PaperClipOutlined, PlusOutlined, SendOutlined, StopOutlined } from '@ant-design/icons';
 import { api, errorText, EsResult, getToken, reasonOf, search } from '../api';
@@ -252,6 +253,14 @@ export function Playground() {
       setError(errorText(err));
     }
   };
+
+  // A link to a session (the Sessions page, the Temporal UI's workflow details): open it, unless a reply
+  // is being resumed after a reload.
+  const [params] = useSearchParams();
+  const linkedSession = params.get('session');
+  useEffect(() => {
+    if (linkedSession && !readInflight()) void openSession(linkedSession);
+  }, [linkedSession]);
 
   // Start: assistants, sessions, and a reply to resume after a reload.
   useEffect(() => {

@@ -6,6 +6,7 @@ import { App, Button, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { ExportOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api, errorText } from '../api';
+import { useProfile } from '../profile';
 
 export interface SessionRow {
   id: string;
@@ -32,6 +33,7 @@ const when = (t: string | null) => (t ? new Date(t).toLocaleString() : '—');
 
 export function Sessions() {
   const { message } = App.useApp();
+  const profile = useProfile();
   const [page, setPage] = useState({ current: 1, size: 20 });
   const [data, setData] = useState<SessionsAnswer | null>(null);
   const [loading, setLoading] = useState(false);
@@ -53,7 +55,15 @@ export function Sessions() {
       title: 'Title',
       render: (_, s) => (
         <div>
-          <div>{s.title ? <Typography.Text strong>{s.title}</Typography.Text> : <Typography.Text type="secondary">(untitled)</Typography.Text>}</div>
+          <div>
+            {s.title ? <Typography.Text strong>{s.title}</Typography.Text> : <Typography.Text type="secondary">(untitled)</Typography.Text>}
+            {/* Only its owner can open a session (anyone else's is "not found" to the chat routes). */}
+            {s.owner.id === profile.id && (
+              <a href={`#/playground?session=${encodeURIComponent(s.id)}`} style={{ marginLeft: 8 }} data-testid="open-session">
+                open
+              </a>
+            )}
+          </div>
           <Typography.Text type="secondary" style={{ fontSize: 12, fontFamily: 'monospace' }}>
             {s.id}
           </Typography.Text>
