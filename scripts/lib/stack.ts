@@ -11,7 +11,7 @@ import { ensureFerretDB, ensureTemporal } from './toolchain';
 
 type Log = (line: string) => void;
 
-export const SEARCH_ATTRIBUTES = ['CocoSessionId=Keyword', 'CocoAssistantId=Keyword'];
+export const SEARCH_ATTRIBUTES = ['CocoSessionId=Keyword', 'CocoAssistantId=Keyword', 'CocoSummary=Keyword'];
 
 export interface StackOptions {
   log: Log;

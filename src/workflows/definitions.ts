@@ -14,6 +14,12 @@ export const stateQuery = defineQuery<ChatSessionState>('state');
 /** Registered on the dev server by the stack script (--search-attribute); operators filter chats by them. */
 export const SESSION_ID_ATTRIBUTE = defineSearchAttributeKey('CocoSessionId', SearchAttributeType.KEYWORD);
 export const ASSISTANT_ID_ATTRIBUTE = defineSearchAttributeKey('CocoAssistantId', SearchAttributeType.KEYWORD);
+/**
+ * `<assistant name> · <username>`, set when a run starts: a column of the Temporal UI's workflow list (whose
+ * rows show no static summary). Never message text or a title: search attributes are stored in the clear
+ * in the visibility store, unlike the summary and details (payloads, encrypted by the codec).
+ */
+export const SUMMARY_ATTRIBUTE = defineSearchAttributeKey('CocoSummary', SearchAttributeType.KEYWORD);
 
 export const CHAT_SESSION_WORKFLOW = 'chatSession';
 

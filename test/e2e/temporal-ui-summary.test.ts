@@ -2,8 +2,9 @@
 // summary (title or first words, assistant, user) and details (assistant, model, user, links), what it
 // does now (its current details: the turn and step running, turns queued) and a summary on each step and
 // timer (`tool · calculator`, `answer · test-model`, `keepalive · …`). The workflow list of this UI
-// (2.42, Temporal CLI 1.5.1) has no summary column (list results carry no user metadata): the test checks
-// the session's row and screenshots it. A second API with COCO_UI_SUMMARY_TEXT=false starts
+// (2.42, Temporal CLI 1.5.1) has no summary column (list results carry no user metadata): the test adds
+// the CocoSummary search attribute's column (`<assistant> · <user>`, text-free) with the list's column
+// settings, as an operator would, and checks the session's row shows it. A second API with COCO_UI_SUMMARY_TEXT=false starts
 // sessions whose summaries and details hold no message text. Like temporal-codec-ui, this file starts a
 // dev server of its own with the UI, whose codec endpoint is the first API's (summaries and details are
 // payloads: encrypted, decoded for a browser that sends the admin token).
@@ -14,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ensureTemporal } from '../../scripts/lib/toolchain';
 import { TEMPORAL_ENV, temporalArgs, temporalServing } from '../../scripts/lib/stack';
 import { workflowIdForSession } from '../../src/shared/chat';
+import { SUMMARY_ATTRIBUTE } from '../../src/workflows/definitions';
 import { ChatEnv, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
 import { RecordedRequest, tokensOf } from '../helpers/fake-llm';
 import { launchChromium, SCREENSHOTS } from './browser';
@@ -104,7 +106,7 @@ async function toolAssistant(e: ChatEnv, name: string): Promise<string> {
   return res.body._id as string;
 }
 
-it('lists the session; its page shows its summary and details, what it does now and a summary per step', async () => {
+it('lists the session with its CocoSummary column; its page shows its summary and details, what it does now and a summary per step', async () => {
   const assistantId = await toolAssistant(env, 'Budget helper');
   // Turn 1: a calculator call, then the answer.
   env.llm.routes.unshift({
@@ -143,15 +145,35 @@ it('lists the session; its page shows its summary and details, what it does now 
     const busy = await waitFor(() => currentDetails(env, workflowId), (d) => d.includes('queued turns: 1'));
     expect(busy).toBe('**turn 2**: begin reply · test-model\n\n> And for the Porto office?\n\nqueued turns: 1');
 
-    // The workflow list: the session's row (this UI's list shows no summaries: see the README).
+    // The workflow list: the session's row, its CocoSummary column added with the table's settings drawer
+    // (this UI's list shows no static summaries: see the README).
     const list = await openUi(listUrl(workflowId));
     try {
-      await list.page.getByText(workflowId, { exact: false }).first().waitFor({ timeout: 30_000 });
-      await list.page.waitForTimeout(1500);
-      await list.page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-summary-list.png') });
+      const { page } = list;
+      const row = page.getByTestId('workflows-summary-configurable-table-row').filter({ hasText: workflowId });
+      await row.first().waitFor({ timeout: 30_000 });
+      await page.getByTestId('workflows-summary-table-configuration-button').click();
+      await page.getByTestId('orderable-list-item-CocoSummary-add-button').click();
+      // Next to the workflow id (the columns after Status, Workflow ID, Run ID, Type, Start, End).
+      for (let i = 0; i < 4; i++) await page.getByTestId('orderable-list-item-CocoSummary-move-up-button').click();
+      await page.getByTestId('drawer-close-button').click();
+      await page.getByTestId('workflows-summary-table-header-cell-CocoSummary').waitFor({ timeout: 10_000 });
+      const headers = await page.locator('th[data-testid^="workflows-summary-table-header-cell-"]').allInnerTexts();
+      expect(headers.map((h) => h.trim()).slice(0, 3)).toEqual(['Status', 'Workflow ID', 'CocoSummary']);
+      const cells = (await row.first().locator('td').allInnerTexts()).map((c) => c.trim());
+      expect(cells).toContain('Budget helper · admin');
+      expect(cells.indexOf('Budget helper · admin')).toBe(cells.indexOf(workflowId) + 1);
+      // The UI keeps the chosen columns per browser and namespace.
+      const columns = await page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('namespace-workflow-table-columns') ?? '{}'));
+      expect(columns.default).toEqual(expect.arrayContaining([{ label: 'CocoSummary' }]));
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-summary-list.png') });
     } finally {
       await list.close();
     }
+    // The attribute holds names only, never the message or title (search attributes are stored in the clear).
+    const attributes = (await env.api.server.deps.temporal.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes;
+    expect(attributes.get(SUMMARY_ATTRIBUTE)).toBe('Budget helper · admin');
 
     // The workflow's page: its summary and details, its current details, and the steps' summaries, decoded.
     const wf = await openUi(workflowUrl(workflowId));
@@ -195,6 +217,8 @@ it('with COCO_UI_SUMMARY_TEXT=false, no message text in the summary or details',
   const summary = (await description.staticSummary()) ?? '';
   const staticDetails = (await description.staticDetails()) ?? '';
   expect(summary).toMatch(/^chat · .+ · admin$/);
+  // The list's column: the same names, whatever the flag says.
+  expect(description.typedSearchAttributes.get(SUMMARY_ATTRIBUTE)).toBe(summary.slice('chat · '.length));
   for (const shown of [summary, staticDetails, await currentDetails(hidden, workflowId)]) {
     expect(shown).not.toContain('Faro');
     expect(shown).not.toContain('merger');

@@ -78,14 +78,14 @@ describe('docker-compose.yml', () => {
     expect(publishedPorts('worker')).toEqual([]);
   });
 
-  it('starts Temporal with both search attributes and update-with-start enabled, and exposes its UI', () => {
+  it('starts Temporal with the search attributes and update-with-start enabled, and exposes its UI', () => {
     const t = services.temporal!;
     expect(t.image).toMatch(/^temporalio\/(temporal|auto-setup)\b/);
     const args = commandOf('temporal');
     const values = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : a.startsWith(`${flag}=`) ? [a.slice(flag.length + 1)] : []));
     expect(args.slice(0, 2)).toEqual(['server', 'start-dev']);
     expect(values('--ip')).toEqual(['0.0.0.0']);
-    expect(values('--search-attribute')).toEqual(expect.arrayContaining(['CocoSessionId=Keyword', 'CocoAssistantId=Keyword']));
+    expect(values('--search-attribute')).toEqual(expect.arrayContaining(['CocoSessionId=Keyword', 'CocoAssistantId=Keyword', 'CocoSummary=Keyword']));
     expect(values('--dynamic-config-value')).toContain('frontend.enableExecuteMultiOperation=true');
     expect(publishedPorts('temporal').map((p) => p.container)).toContain('8233');
   });

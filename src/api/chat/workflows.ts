@@ -13,6 +13,7 @@ import {
   closeSignal,
   SESSION_ID_ATTRIBUTE,
   sendMessageUpdate,
+  SUMMARY_ATTRIBUTE,
   withdrawSignal,
 } from '../../workflows/definitions';
 import { HttpError } from '../errors';
@@ -52,9 +53,18 @@ function oneLine(text: string, max: number): string {
 
 const escapeMarkdown = (text: string) => text.replace(/[\\`*_[\]()<>#|!~]/g, (c) => `\\${c}`);
 
+/**
+ * `<assistant name> · <username>`: the CocoSummary search attribute, the workflow list's column. Text-free
+ * whatever COCO_UI_SUMMARY_TEXT says (no title, no message words): search attributes are stored in the clear
+ * in the visibility store, not encrypted by the codec as the static summary and details are.
+ */
+export function sessionListSummary(labels: SessionLabels): string {
+  return `${oneLine(labels.assistantName, 40)} · ${oneLine(labels.username, 40)}`;
+}
+
 /** The workflow's static summary (one line, in the workflow list) and details (markdown, on its page). */
 export function sessionMetadata(turn: Turn, labels: SessionLabels, opts: Pick<SessionWorkflowOptions, 'publicUrl' | 'uiText'>): { staticSummary: string; staticDetails: string } {
-  const named = `${oneLine(labels.assistantName, 40)} · ${oneLine(labels.username, 40)}`;
+  const named = sessionListSummary(labels);
   // A session's default title is its first message cut at 50 characters: the message reads better.
   const title = labels.title?.trim();
   const what = opts.uiText ? oneLine(title && !turn.text.startsWith(title) ? title : turn.text, 60) : undefined;
@@ -119,8 +129,10 @@ export class SessionWorkflows {
       typedSearchAttributes: [
         { key: SESSION_ID_ATTRIBUTE, value: turn.sessionId },
         { key: ASSISTANT_ID_ATTRIBUTE, value: turn.assistantId },
+        // Names only, in the clear (see sessionListSummary). A Temporal without CocoSummary registered refuses the start.
+        { key: SUMMARY_ATTRIBUTE, value: sessionListSummary(labels) },
       ],
-      // Only a new run gets them; a running one keeps its own.
+      // Only a new run gets them; a running one keeps its own (continue-as-new carries the search attributes on).
       ...sessionMetadata(turn, labels, this.opts),
     });
     try {
