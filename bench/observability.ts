@@ -9,6 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Histogram, Registry } from 'prom-client';
+import { readNdjson } from '../test/helpers/chat-env';
 import { startFakeLlm } from '../test/helpers/fake-llm';
 import { fmtSummary, ratio, summarize, table } from './stats';
 
@@ -67,12 +68,12 @@ function startReceiver(): Promise<{ url: string; exports: () => number; close():
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, exports: () => exports, close: () => server.close() })));
 }
 
-async function startArm(name: string, ports: { api: number; ws: number }, env: Record<string, string>): Promise<Arm> {
+async function startArm(name: string, ports: { api: number; ws: number }, env: Record<string, string>, workerOnly: Record<string, string> = {}): Promise<Arm> {
   const armEnv = { ...env, COCO_API_PORT: String(ports.api), COCO_WS_PORT: String(ports.ws), TEMPORAL_TASK_QUEUE: `bench-obs-${name}`, COCO_REDIS_PREFIX: `bench:obs:${name}:` };
   const api = await spawnProcess('src/server.ts', armEnv);
   const url = `http://127.0.0.1:${ports.api}`;
   await waitFor(`${name} API`, async () => (await fetch(`${url}/health`)).ok);
-  const worker = await spawnProcess('src/worker.ts', armEnv, 'worker running');
+  const worker = await spawnProcess('src/worker.ts', { ...armEnv, ...workerOnly }, 'worker running');
   return { name, url, children: [api, worker] };
 }
 
@@ -81,22 +82,11 @@ async function firstToken(arm: Arm, token: string, text: string): Promise<number
   const t0 = performance.now();
   const res = await fetch(`${arm.url}/chat/${arm.session}/_chat?assistant_id=default`, { method: 'POST', headers: { 'X-API-TOKEN': token }, body: JSON.stringify({ message: text }) });
   if (res.status !== 200) throw new Error(`${arm.name}: ${res.status} ${await res.text()}`);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
   let first = NaN;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffered += decoder.decode(value, { stream: true });
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, nl)) as { chunk_type?: string; message_chunk?: string };
-      buffered = buffered.slice(nl + 1);
-      if (Number.isNaN(first) && line.chunk_type === 'response' && line.message_chunk) first = performance.now() - t0;
-      if (line.chunk_type === 'reply_end' && JSON.parse(line.message_chunk!).reason !== 'completed') throw new Error(`${arm.name}: ${line.message_chunk}`);
-    }
-  }
+  await readNdjson(res, (line: { chunk_type?: string; message_chunk?: string }) => {
+    if (Number.isNaN(first) && line.chunk_type === 'response' && line.message_chunk) first = performance.now() - t0;
+    if (line.chunk_type === 'reply_end' && JSON.parse(line.message_chunk!).reason !== 'completed') throw new Error(`${arm.name}: ${line.message_chunk}`);
+  });
   if (Number.isNaN(first)) throw new Error(`${arm.name}: no answer token`);
   return first;
 }
@@ -130,7 +120,21 @@ export async function observability(log: (line: string) => void = (l) => process
   try {
     // One after the other: both seed the same database at their first start.
     arms.push(await startArm('off', { api: 39101, ws: 39102 }, base));
-    arms.push(await startArm('on', { api: 39111, ws: 39112 }, { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, COCO_METRICS_PORT: '39121', COCO_WORKER_METRICS_PORT: '39122' }));
+    // BENCH_OBSERVABILITY_ON=tracing|metrics measures one of the two alone (tracing-api|tracing-worker: in one process).
+    const mode = process.env.BENCH_OBSERVABILITY_ON ?? 'both';
+    const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    arms.push(
+      await startArm(
+        'on',
+        { api: 39111, ws: 39112 },
+        {
+          ...base,
+          ...((mode === 'both' || mode === 'tracing' || mode === 'tracing-api') && tracing),
+          ...((mode === 'both' || mode === 'metrics') && { COCO_METRICS_PORT: '39121', COCO_WORKER_METRICS_PORT: '39122' }),
+        },
+        mode === 'tracing-worker' ? tracing : {},
+      ),
+    );
     let scrapes = 0;
     scraper = setInterval(() => {
       for (const port of [39121, 39122]) void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).then(() => scrapes++, () => undefined);
@@ -152,7 +156,7 @@ export async function observability(log: (line: string) => void = (l) => process
     const perTurn = ANSWER.length + 8; // a token gap per token, plus first token, reply, steps, turn counters
     process.stdout.write(
       `\n${table([
-        ['first token (NDJSON _chat, simple path)', 'off', 'on (tracing + metrics scraped 1/s)', 'on − off (p50)', 'ratio p50'],
+        ['first token (NDJSON _chat, simple path)', 'off', `on: ${mode === 'both' ? 'tracing + metrics scraped 1/s' : mode}`, 'on − off (p50)', 'ratio p50'],
         [`${TURNS} turns each, interleaved`, fmtSummary(off), fmtSummary(on), `${(on.p50 - off.p50).toFixed(2)} ms`, ratio(on.p50, off.p50)],
       ])}\n\n`,
     );

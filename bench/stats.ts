@@ -20,8 +20,9 @@ export function summarize(values: number[]): Summary {
   return { n: values.length, p50: percentile(values, 50), p99: percentile(values, 99), mean };
 }
 
+/** ours / base; below 0.01 with three significant digits (a two-decimal 0.00x says nothing). */
 export const ratio = (ours: number, base: number) =>
-  Number.isFinite(ours) && Number.isFinite(base) && base > 0 ? `${(ours / base).toFixed(2)}x` : 'n/a';
+  Number.isFinite(ours) && Number.isFinite(base) && base > 0 ? `${ours / base < 0.01 ? (ours / base).toPrecision(3) : (ours / base).toFixed(2)}x` : 'n/a';
 
 export const fmtSummary = (s: Summary) => `p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms (n=${s.n})`;
 

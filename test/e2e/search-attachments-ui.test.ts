@@ -6,7 +6,7 @@
 // their chips reach "completed", one is removed, the message is sent with the other's id, the reply uses
 // its text, and the message names it (also when the session is reopened). Last, with the worker stopped, the Search page shows the 503 clearly.
 import type { Browser } from 'playwright-core';
-import { seedUser } from '../helpers/api';
+import { createRecord, seedUser } from '../helpers/api';
 import { ChatEnv, startChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
 import { launchChromium, PageSet, screenshot, signIn, TestPage } from './browser';
@@ -21,11 +21,7 @@ let handbooks: string;
 let recipes: string;
 const ids: Record<string, string> = {};
 
-const post = async (path: string, body: unknown) => {
-  const res = await env.api.request('POST', path, body);
-  if (res.status >= 300) throw new Error(`${path} → ${res.status} ${res.text}`);
-  return res.body._id as string;
-};
+const post = (path: string, body: unknown) => createRecord(env.api, path, body);
 
 beforeAll(async () => {
   browser = await launchChromium();

@@ -73,3 +73,10 @@ export async function seedUser(api: TestApi, id: string, roles: string[] = ['use
   await storeToken(models, token, { id, username: id, roles }, `${id}'s token`);
   return { id, username: id, token, headers: { 'X-API-TOKEN': token } };
 }
+
+/** Creates a record through the API (as admin) and gives its id; any non-2xx answer throws with its body. */
+export async function createRecord(api: TestApi, path: string, body: unknown): Promise<string> {
+  const res = await api.request('POST', path, body);
+  if (res.status >= 300) throw new Error(`${path} → ${res.status} ${res.text}`);
+  return res.body._id as string;
+}

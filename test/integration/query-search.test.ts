@@ -4,7 +4,7 @@
 // content in _source, aggregations with top_hits, assistants added as Coco adds them, widget scoping,
 // and a clear 503 when no worker answers.
 import { NoSearchWorker, SearchClient } from '../../src/bus/search-requests';
-import { seedUser, TestUser } from '../helpers/api';
+import { createRecord, seedUser, TestUser } from '../helpers/api';
 import { ChatEnv, startChatEnv } from '../helpers/chat-env';
 
 let env: ChatEnv;
@@ -14,11 +14,7 @@ let recipes: string;
 let archive: string;
 const ids: Record<string, string> = {};
 
-const post = async (path: string, body: unknown) => {
-  const res = await env.api.request('POST', path, body);
-  if (res.status >= 300) throw new Error(`${path} → ${res.status} ${res.text}`);
-  return res.body._id as string;
-};
+const post = (path: string, body: unknown) => createRecord(env.api, path, body);
 
 beforeAll(async () => {
   env = await startChatEnv('query-search');
