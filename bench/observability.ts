@@ -120,7 +120,8 @@ export async function observability(log: (line: string) => void = (l) => process
   try {
     // One after the other: both seed the same database at their first start.
     arms.push(await startArm('off', { api: 39101, ws: 39102 }, base));
-    // BENCH_OBSERVABILITY_ON=tracing|metrics measures one of the two alone (tracing-api|tracing-worker: in one process).
+    // BENCH_OBSERVABILITY_ON=tracing|metrics measures one of the two alone (tracing-api|tracing-worker: in one
+    // process); `none` runs both arms off, the A/A control: how far two like deployments differ by themselves.
     const mode = process.env.BENCH_OBSERVABILITY_ON ?? 'both';
     const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
     arms.push(

@@ -103,8 +103,9 @@ it('a chat history in Temporal holds no chat text in clear, while the API shows 
   const clear = payloads.filter((p) => str(p.metadata!.encoding) !== ENCRYPTED_ENCODING).map((p) => str(p.data));
   expect(clear.filter((d) => !/^\{"id":"session-v\d+","deprecated":(true|false)\}$/.test(d))).toEqual([]);
   expect(new Set(encryptedOf(payloads).map((p) => str(p.metadata![KEY_ID_METADATA])))).toEqual(new Set([OLD_ID]));
-  // What stays in clear is the search attributes: the session's and the assistant's ids and the patch, no text.
-  expect(new Set(searchAttributesOf(history))).toEqual(new Set([JSON.stringify(sessionId), JSON.stringify('default'), '["session-v2"]']));
+  // What stays in clear is the search attributes: the session's and the assistant's ids, the list summary
+  // (CocoSummary: the assistant's and the user's names) and the patch; no chat text.
+  expect(new Set(searchAttributesOf(history))).toEqual(new Set([JSON.stringify(sessionId), JSON.stringify('default'), JSON.stringify('Coco AI · admin'), '["session-v2"]']));
   // Decrypted, the history does hold them: the test looked in the right place.
   const decoded = await env.api.server.deps.temporal.codec.decode(payloads);
   expect(decoded.some((p) => str(p.data).includes(question))).toBe(true);
