@@ -42,7 +42,9 @@ export function createDomain({ models, blobs, redis, redisPrefix, stdioCommands 
   // Documents tell their datasource when they change; the datasources own the change log.
   const documents = new Documents(models, (id: string, docId: string): Promise<void> => datasources.touch(id, docId));
   const datasources = new Datasources(models, redis, redisPrefix, documents);
-  const messages = new Messages(models);
+  // A saved reply moves its session's last activity on, through the sessions' one writer.
+  const messages: Messages = new Messages(models, (id: string, at: Date): Promise<void> => sessions.touchActivity(id, at));
+  const sessions: Sessions = new Sessions(models, redis, versions, messages, redisPrefix);
   const credentials = new Credentials(models, redis, `${redisPrefix}auth:changes`);
   const users = new Users(models, credentials);
   return {
@@ -57,7 +59,7 @@ export function createDomain({ models, blobs, redis, redisPrefix, stdioCommands 
     documents,
     mcpServers: new McpServers(models, stdioCommands),
     messages,
-    sessions: new Sessions(models, redis, versions, messages, redisPrefix),
+    sessions,
     tokens: new Tokens(models, credentials),
   };
 }

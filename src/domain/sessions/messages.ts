@@ -30,7 +30,11 @@ export interface FinishedReply {
 }
 
 export class Messages {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    /** Moves the session's last activity on (Sessions.touchActivity: session writes go through it). */
+    private readonly touchSession: (sessionId: string, at: Date) => Promise<void> = async () => undefined,
+  ) {}
 
   async find(id: string): Promise<Stored | null> {
     return (await this.models.ChatMessage.findById(id).lean()) as Stored | null;
@@ -62,7 +66,7 @@ export class Messages {
   async saveReply(turn: Turn, message: string, details: ReplyDetail[], stream: { lastSeq: number; answerIndex: string }): Promise<void> {
     const now = new Date();
     // The session's last activity moves on with it: the Sessions page lists the most recent first (./overview).
-    const touched = this.models.Session.updateOne({ _id: turn.sessionId }, { $set: { last_activity: now } }, { timestamps: false }).exec();
+    const touched = this.touchSession(turn.sessionId, now);
     const saved = this.models.ChatMessage.updateOne(
       { _id: turn.replyId },
       {

@@ -2,6 +2,7 @@
 // opened and closed, deleted with their messages, listed; and what follow-up steps keep on them (title,
 // summary). What a turn checks of a session (owner, status) is cached by a version bumped on every change.
 import type { Redis } from '../../infra/redis';
+import { withRedisLock } from '../../infra/redis-lock';
 import { bumpVersion, VersionedCache } from '../../infra/versioned-cache';
 import type { VersionKeys } from '../../infra/versions';
 import type { Models } from '../../models';
@@ -31,7 +32,7 @@ export class Sessions {
     private readonly redis: Redis,
     private readonly versions: VersionKeys,
     private readonly messages: Messages,
-    redisPrefix: string,
+    private readonly redisPrefix: string,
   ) {
     this.forTurns = new VersionedCache(redis, versions.session, async (id) => (await models.Session.findById(id).select({ owner_id: 1, status: 1, context: 1 }).lean()) as Stored | null);
     this.listing = new SessionListing(models, { redis, prefix: redisPrefix });
@@ -69,7 +70,7 @@ export class Sessions {
 
   /** Changes a session's status (and other fields with it); turns see it at their next check. */
   async setStatus(id: string, status: SessionStatus, more: Record<string, unknown> = {}): Promise<void> {
-    await this.models.Session.updateOne({ _id: id }, { $set: { status, ...more } });
+    await this.write(id, { status, ...more });
     await bumpVersion(this.redis, this.versions.session(id));
   }
 
@@ -82,7 +83,7 @@ export class Sessions {
     }
     if (input.context) set.context = input.context;
     if (Object.keys(set).length === 0) throw new InvalidInput('no changes found: send a non-empty "title" or a "context"');
-    await this.models.Session.updateOne({ _id: id }, { $set: set });
+    await this.write(id, set);
     // Turns read the context's attachments from the cached copy.
     if (input.context) await bumpVersion(this.redis, this.versions.session(id));
   }
@@ -130,10 +131,24 @@ export class Sessions {
 
   /** Writes a generated title, unless the user renamed the session meanwhile. */
   async setGeneratedTitle(id: string, title: string): Promise<void> {
-    await this.models.Session.updateOne({ _id: id, manually_renamed_title: { $ne: true } }, { $set: { title, title_generated: true } });
+    await this.write(id, { title, title_generated: true }, { manually_renamed_title: { $ne: true } });
   }
 
   async setSummary(id: string, summary: string, until: Date): Promise<void> {
-    await this.models.Session.updateOne({ _id: id }, { $set: { summary, summary_until: until } });
+    await this.write(id, { summary, summary_until: until });
+  }
+
+  /** The session's last activity (a reply was saved): the Sessions page lists the most recent first (./overview). */
+  async touchActivity(id: string, at: Date): Promise<void> {
+    await this.write(id, { last_activity: at }, {}, { timestamps: false });
+  }
+
+  /**
+   * One write of a session's document at a time. FerretDB 1.x applies `$set` by reading the document and
+   * writing it back whole, so two writes at once lose one: a rename lost to a generated title written in the
+   * same moment (seen in chat-control.test.ts), a status lost to a reply's activity time.
+   */
+  private write(id: string, set: Record<string, unknown>, filter: Record<string, unknown> = {}, options: Record<string, unknown> = {}): Promise<unknown> {
+    return withRedisLock(this.redis, `${this.redisPrefix}sessionlock:${id}`, () => this.models.Session.updateOne({ _id: id, ...filter }, { $set: set }, options).exec());
   }
 }
