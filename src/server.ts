@@ -12,7 +12,7 @@ import { connectMongo } from './infra/mongo';
 import { connectRedis } from './infra/redis';
 import { connectTemporal } from './infra/temporal';
 import { startTracing } from './infra/tracing';
-import { freeLocalPort, serveMetrics, type MetricsListener } from './infra/metrics';
+import { freeLocalPort, startMetricsListener } from './infra/metrics';
 import { RedisHub } from './bus/hub';
 import { busKeys } from './bus/keys';
 import { attachWebSocket } from './api/ws/websocket';
@@ -90,19 +90,6 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
       await Promise.allSettled([hub.close(), mongo.close(), redis.quit(), temporal.close(), tracing.shutdown()]);
     },
   };
-}
-
-/** COCO_METRICS_PORT's listener; one that cannot listen is logged, not fatal (chats go on without it). */
-async function startMetricsListener(port: number | undefined, host: string, logger: Logger): Promise<MetricsListener | undefined> {
-  if (port === undefined) return undefined;
-  try {
-    const listener = await serveMetrics(port, host);
-    logger.info({ host, port: listener.port }, 'metrics listening');
-    return listener;
-  } catch (err) {
-    logger.error({ err: (err as Error).message, port }, 'metrics listener failed to start');
-    return undefined;
-  }
 }
 
 async function main() {

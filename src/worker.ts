@@ -14,7 +14,7 @@ import { connectRedis } from './infra/redis';
 import { DocChanges } from './infra/doc-changes';
 import { ensureTemporalRuntime, payloadDataConverter } from './infra/temporal';
 import { startTracing, workerTracingOptions } from './infra/tracing';
-import { freeLocalPort, serveMetrics } from './infra/metrics';
+import { freeLocalPort, startMetricsListener } from './infra/metrics';
 import { serveUnifiedSearch } from './activities/unified-search';
 
 export interface RunningWorker {
@@ -84,9 +84,7 @@ export async function startWorker(config: Readonly<Config>, logger: Logger = cre
     ...workerTracingOptions(require.resolve('./workflows/tracing')),
   });
   const search = await serveUnifiedSearch(deps, config.redis.prefix); // answers /query/_search (bus/search-requests)
-  // A listener that cannot start is logged, not fatal: the worker's steps go on without it.
-  const metrics = config.metrics.workerPort === undefined ? undefined : await serveMetrics(config.metrics.workerPort, config.metrics.host).catch((err: Error) => void logger.error({ err: err.message }, 'metrics listener failed to start'));
-  if (metrics) logger.info({ host: config.metrics.host, port: metrics.port }, 'metrics listening');
+  const metrics = await startMetricsListener(config.metrics.workerPort, config.metrics.host, logger);
   const run = worker.run().finally(async () => {
     await Promise.all([search.stop(), metrics?.close()]);
     await Promise.allSettled([connection.close(), close(), tracing.shutdown()]);

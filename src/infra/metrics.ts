@@ -7,6 +7,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from './logger';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -184,4 +185,20 @@ export function serveMetrics(port: number, host = '127.0.0.1'): Promise<MetricsL
       });
     });
   });
+}
+
+/**
+ * The plain listener of COCO_METRICS_PORT (API) or COCO_WORKER_METRICS_PORT (worker), when set. One that
+ * cannot listen is logged, not fatal: chats go on without it.
+ */
+export async function startMetricsListener(port: number | undefined, host: string, logger: Logger): Promise<MetricsListener | undefined> {
+  if (port === undefined) return undefined;
+  try {
+    const listener = await serveMetrics(port, host);
+    logger.info({ host, port: listener.port }, 'metrics listening');
+    return listener;
+  } catch (err) {
+    logger.error({ err: (err as Error).message, port }, 'metrics listener failed to start');
+    return undefined;
+  }
 }

@@ -16,14 +16,29 @@ function notFoundBody(err: NotFound, shape: NotFoundShape) {
   return shape === 'found' ? { _id: err.id, found: false } : { _id: err.id, result: 'not_found' };
 }
 
-/** Status and body of an error the API knows, or undefined for anything else (a bug: 500). */
-function renderError(err: unknown, shape: NotFoundShape = 'result'): { status: number; body: unknown; headers?: Record<string, string> } | undefined {
-  if (err instanceof HttpError) return { status: err.status, body: envelope(err.status, err.reason), headers: err.headers };
-  if (err instanceof NotFound) return { status: 404, body: notFoundBody(err, shape) };
-  if (err instanceof InvalidInput || err instanceof SearchQueryError) return { status: 400, body: envelope(400, err.message) };
-  if (err instanceof Forbidden) return { status: 403, body: envelope(403, err.message) };
-  if (err instanceof DomainError) return { status: 400, body: envelope(400, err.message) };
+/** An error the API knows: its status and reason (and, for a 404, the missing record). */
+export interface KnownError {
+  status: number;
+  reason: string;
+  headers?: Record<string, string>;
+  notFound?: NotFound;
+}
+
+/** What an error means over HTTP, or undefined for anything else (a bug: 500). Each error shape renders it. */
+export function knownError(err: unknown): KnownError | undefined {
+  if (err instanceof HttpError) return { status: err.status, reason: err.reason, headers: err.headers };
+  if (err instanceof NotFound) return { status: 404, reason: err.message, notFound: err };
+  if (err instanceof InvalidInput || err instanceof SearchQueryError) return { status: 400, reason: err.message };
+  if (err instanceof Forbidden) return { status: 403, reason: err.message };
+  if (err instanceof DomainError) return { status: 400, reason: err.message };
   return undefined;
+}
+
+/** Status and body of an error the API knows, in Coco's envelope, or undefined for anything else. */
+function renderError(err: unknown, shape: NotFoundShape = 'result'): { status: number; body: unknown; headers?: Record<string, string> } | undefined {
+  const known = knownError(err);
+  if (!known) return undefined;
+  return { status: known.status, body: known.notFound ? notFoundBody(known.notFound, shape) : envelope(known.status, known.reason), headers: known.headers };
 }
 
 export function errorEnvelope() {

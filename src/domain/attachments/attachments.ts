@@ -114,19 +114,21 @@ export class Attachments {
   /** Checks that files may go with a message: the user's own (else 404), within the assistant's upload settings (else 400). */
   async checkForTurn(user: User, ids: string[], assistantId: string, settings: UploadSettings | null | undefined): Promise<void> {
     if (ids.length === 0) return;
-    const docs = (await this.models.Attachment.find({ _id: { $in: ids }, owner_id: user.id }).select({ name: 1, size: 1 }).lean()) as Array<Stored & { name: string; size: number }>;
-    const byId = new Map(docs.map((d) => [d._id, d]));
-    const missing = ids.find((id) => !byId.has(id));
-    if (missing) throw new NotFound('attachment', missing);
-    checkUpload(assistantId, settings, ids.map((id) => byId.get(id)!));
+    checkUpload(assistantId, settings, await this.ownedAll(user, ids));
   }
 
   /** Checks that the ids are the user's files (a session's context may name only those). */
   async checkOwned(user: User, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const found = new Set(((await this.models.Attachment.find({ _id: { $in: ids }, owner_id: user.id }).select({ _id: 1 }).lean()) as Stored[]).map((d) => d._id));
-    const missing = ids.find((id) => !found.has(id));
+    if (ids.length > 0) await this.ownedAll(user, ids);
+  }
+
+  /** The user's files with these ids, in their order (name and size); the first that is not theirs is "not found". */
+  private async ownedAll(user: User, ids: string[]): Promise<Array<Stored & { name: string; size: number }>> {
+    const docs = (await this.models.Attachment.find({ _id: { $in: ids }, owner_id: user.id }).select({ name: 1, size: 1 }).lean()) as Array<Stored & { name: string; size: number }>;
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    const missing = ids.find((id) => !byId.has(id));
     if (missing) throw new NotFound('attachment', missing);
+    return ids.map((id) => byId.get(id)!);
   }
 
   // ---- the worker's side: parsing, and what turns read ----

@@ -3,9 +3,9 @@
 // from authentication keep the API's envelope (OpenAI clients go by the status: AuthenticationError,
 // PermissionDeniedError). Errors it does not know go on to the API's error middleware (a 500).
 import type { Next } from 'koa';
-import { DomainError, Forbidden, NotFound } from '../../../domain/errors';
 import type { AppContext } from '../../context';
 import { HttpError } from '../../errors';
+import { knownError } from '../../middleware/errors';
 
 /** An error raised in OpenAI's terms (which parameter, which code). */
 export class OpenAiError extends HttpError {
@@ -28,11 +28,10 @@ export function openAiErrorBody(status: number, message: string, param: string |
 
 function render(err: unknown): { status: number; body: unknown; headers?: Record<string, string> } | undefined {
   if (err instanceof OpenAiError) return { status: err.status, body: openAiErrorBody(err.status, err.reason, err.param, err.code), headers: err.headers };
-  if (err instanceof HttpError) return { status: err.status, body: openAiErrorBody(err.status, err.reason), headers: err.headers };
-  if (err instanceof NotFound) return { status: 404, body: openAiErrorBody(404, err.message, null, `${err.what}_not_found`) };
-  if (err instanceof Forbidden) return { status: 403, body: openAiErrorBody(403, err.message) };
-  if (err instanceof DomainError) return { status: 400, body: openAiErrorBody(400, err.message) };
-  return undefined;
+  const known = knownError(err);
+  if (!known) return undefined;
+  const code = known.notFound ? `${known.notFound.what}_not_found` : null;
+  return { status: known.status, body: openAiErrorBody(known.status, known.reason, null, code), headers: known.headers };
 }
 
 export function openAiErrors() {
