@@ -95,30 +95,28 @@ export function createAttachmentActivities(deps: ChatActivityDeps) {
       });
       try {
         return await withHeartbeat(async () => {
-          let files = await attachments.texts(ids);
+          // Polls the files' states only; their text (up to a million characters each) is read once, at the end.
+          let files = await attachments.texts(ids, false);
           let told = 0;
+          let opened: ReturnType<typeof openPublisher> | undefined;
           while (!files.every(settled)) {
             if (cancelled) return { cancelled: true };
             const waiting = files.filter((f) => !settled(f));
             if (Date.now() >= deadline) return { timedOut: waiting.map((f) => f.name) };
             if (Date.now() - told >= WAITING_EVERY_MS) {
               told = Date.now();
-              await sendWaiting(turn, waiting);
+              const { publisher } = await (opened ??= openPublisher(deps, turn));
+              await publisher.send('attachment_waiting', JSON.stringify({ waiting: waiting.map((f) => ({ id: f.id, name: f.name, initial_parsing: f.status })) }));
+              await publisher.flush();
             }
             await sleep(POLL_MS);
-            files = await attachments.texts(ids);
+            files = await attachments.texts(ids, false);
           }
-          return { section: attachmentsSection(files) };
+          return { section: attachmentsSection(await attachments.texts(ids)) };
         });
       } finally {
         stopWatching();
       }
     },
   };
-
-  async function sendWaiting(turn: Turn, waiting: AttachmentText[]): Promise<void> {
-    const { publisher } = await openPublisher(deps, turn);
-    await publisher.send('attachment_waiting', JSON.stringify({ waiting: waiting.map((f) => ({ id: f.id, name: f.name, initial_parsing: f.status })) }));
-    await publisher.flush();
-  }
 }

@@ -151,10 +151,13 @@ export class Attachments {
     await this.models.Attachment.updateOne({ _id: id }, { $set: set });
   }
 
-  /** The files a turn names, in its order, with their text as far as parsed (missing ones are left out). */
-  async texts(ids: string[]): Promise<AttachmentText[]> {
+  /**
+   * The files a turn names, in its order, with their text as far as parsed (missing ones are left out).
+   * `withText: false` reads only their states (a wait polls those, and reads the text once at the end).
+   */
+  async texts(ids: string[], withText = true): Promise<AttachmentText[]> {
     if (ids.length === 0) return [];
-    const docs = (await this.models.Attachment.find({ _id: { $in: ids } }).select({ name: 1, initial_parsing: 1, readable: 1, text: 1 }).lean()) as Array<Stored & { name: string; initial_parsing: ParseStatus; readable: boolean | null; text: string }>;
+    const docs = (await this.models.Attachment.find({ _id: { $in: ids } }).select({ name: 1, initial_parsing: 1, readable: 1, ...(withText && { text: 1 }) }).lean()) as Array<Stored & { name: string; initial_parsing: ParseStatus; readable: boolean | null; text: string }>;
     const byId = new Map(docs.map((d) => [d._id, d]));
     return ids.flatMap((id) => {
       const d = byId.get(id);
