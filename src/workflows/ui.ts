@@ -7,6 +7,7 @@
 // replay does not compare, so histories recorded before replay as they did.
 import { type ActivityFunction, type ActivityFunctionWithOptions, setCurrentDetails } from '@temporalio/workflow';
 import type { Turn } from '../shared/chat';
+import { escapeMarkdown, oneLine } from '../shared/text';
 
 /** What the details read of a session (./session's Session; named here so the two modules import no cycle). */
 export interface Session {
@@ -25,17 +26,8 @@ const SUMMARY_CHARS = 120;
 /** The first words of a message, when its turn allows them. */
 const FIRST_WORDS_CHARS = 60;
 
-/** One line, at most `max` characters (cut at a word when it can, with an ellipsis). */
-export function oneLine(text: string, max = SUMMARY_CHARS): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
-}
-
-/** Markdown's special characters, escaped: a message shows as the text it is (the UI renders details as markdown). */
-const escapeMarkdown = (text: string) => text.replace(/[\\`*_[\]()<>#|!~]/g, (c) => `\\${c}`);
+/** A summary line: one line of at most SUMMARY_CHARS. */
+const summaryLine = (text: string) => oneLine(text, SUMMARY_CHARS);
 
 /** The turn's first words, if its sender's settings let the UI show message text; else undefined. */
 export function firstWords(turn: Turn): string | undefined {
@@ -44,7 +36,7 @@ export function firstWords(turn: Turn): string | undefined {
 
 /** Runs a step (an activity) with its summary in the UI. */
 export function step<F extends ActivityFunction>(fn: ActivityFunctionWithOptions<F>, summary: string, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
-  return fn.executeWithOptions({ summary: oneLine(summary) }, args);
+  return fn.executeWithOptions({ summary: summaryLine(summary) }, args);
 }
 
 /** Runs a step of the session's running turn: the workflow's details say so meanwhile. */
@@ -55,7 +47,7 @@ export function turnStep<F extends ActivityFunction>(s: Session, fn: ActivityFun
 
 /** The running turn is at this step now (shown until the next one). */
 export function doing(s: Session, what: string) {
-  s.doing = oneLine(what);
+  s.doing = summaryLine(what);
   showDetails(s);
 }
 

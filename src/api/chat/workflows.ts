@@ -5,6 +5,7 @@
 import { ApplicationFailure, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Temporal } from '../../infra/temporal';
 import { ChatSessionInput, ReplyRef, Turn, workflowIdForSession } from '../../shared/chat';
+import { escapeMarkdown, oneLine } from '../../shared/text';
 import { SESSION_CLOSED } from '../../shared/failures';
 import {
   ASSISTANT_ID_ATTRIBUTE,
@@ -42,16 +43,6 @@ export interface SessionLabels {
   username: string;
 }
 
-/** One line, at most `max` characters (cut at a word when it can). */
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${space > max / 2 ? cut.slice(0, space) : cut.trimEnd()}…`;
-}
-
-const escapeMarkdown = (text: string) => text.replace(/[\\`*_[\]()<>#|!~]/g, (c) => `\\${c}`);
 
 /**
  * `<assistant name> · <username>`: the CocoSummary search attribute, the workflow list's column. Text-free
