@@ -15,9 +15,28 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
+export const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
+
+/**
+ * A 95% percentile-bootstrap interval of stat(a) − stat(b): how far the difference of two samples' statistic
+ * could move by chance alone. Resamples with a fixed seed, so a run prints the same interval for the same data.
+ */
+export function bootstrapDiff(a: number[], b: number[], stat: (v: number[]) => number, rounds = 2000): { low: number; high: number } {
+  let seed = 0x9e3779b9;
+  const random = () => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const resample = (v: number[]) => Array.from(v, () => v[Math.floor(random() * v.length)]!);
+  const diffs = Array.from({ length: rounds }, () => stat(resample(a)) - stat(resample(b))).sort((x, y) => x - y);
+  return { low: diffs[Math.floor(rounds * 0.025)]!, high: diffs[Math.ceil(rounds * 0.975) - 1]! };
+}
+
 export function summarize(values: number[]): Summary {
-  const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
-  return { n: values.length, p50: percentile(values, 50), p99: percentile(values, 99), mean };
+  return { n: values.length, p50: percentile(values, 50), p99: percentile(values, 99), mean: mean(values) };
 }
 
 /** ours / base; below 0.01 with three significant digits (a two-decimal 0.00x says nothing). */

@@ -47,7 +47,7 @@ export async function startApiServer(config: Readonly<Config>, logger: Logger = 
   // With a metrics port, the Temporal SDK's own metrics are exported too (on a loopback port of their own).
   const sdkMetricsPort = config.metrics.apiPort === undefined ? undefined : await freeLocalPort();
   // Before the Temporal client and the app: both trace only when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT).
-  const tracing = await startTracing(config.tracing, 'coco-api');
+  const tracing = await startTracing(config.tracing, 'coco-api', 'call');
   const temporal = await connectTemporal(config.temporal.address, config.temporal.namespace, config.logLevel, config.payloads, sdkMetricsPort);
   const hub = await RedisHub.open(redis);
   const domain = createDomain({ models: mongo.models, blobs: mongo.blobs, redis, redisPrefix: config.redis.prefix, stdioCommands: config.tools.mcp.stdioCommands, regexDialect: mongo.regexDialect });

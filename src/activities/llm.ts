@@ -102,14 +102,13 @@ export function clientFor(baseUrl: string, apiKey: string): OpenAI {
   return client;
 }
 
-const tracer = trace.getTracer('coco-llm');
-
 /**
  * Runs one model call in its span (`chat <model>`, OpenTelemetry's GenAI conventions), a child of the
  * activity's: one span per call, never per token. A no-op span when tracing is off.
  */
 export function withModelSpan<T>(model: string, baseUrl: string, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(`chat ${model}`, { kind: SpanKind.CLIENT }, async (span) => {
+  // The current provider's tracer (a cached lookup): a module-level proxy tracer would stay bound to the first.
+  return trace.getTracer('coco-llm').startActiveSpan(`chat ${model}`, { kind: SpanKind.CLIENT }, async (span) => {
     if (span.isRecording()) {
       span.setAttributes({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model });
       const host = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Domain } from '../domain';
 import type { User } from '../domain/users';
 import type { Logger } from '../infra/logger';
+import type { TraceContext } from '../infra/tracing';
 import type { Mongo } from '../infra/mongo';
 import type { Redis } from '../infra/redis';
 import type { Temporal } from '../infra/temporal';
@@ -26,6 +27,8 @@ export type NotFoundShape = 'result' | 'found';
 export interface AppState {
   requestId: string;
   log: Logger;
+  /** The request's trace context, when tracing is on (middleware/tracing.ts): passed on explicitly. */
+  trace?: TraceContext;
   user?: User;
   /** The request body after validation (see middleware/validate.ts). */
   input?: unknown;

@@ -4,9 +4,20 @@
 // API's Temporal client and the worker get the interceptors of @temporalio/interceptors-opentelemetry.
 // Off, nothing of the SDK is loaded: @opentelemetry/api's tracer is a no-op and no interceptor is installed.
 //
-// One provider per process: API and worker in one process (tests, `npm start` in one process) share the
-// first one started; it is shut down (spans flushed) when the last user shuts down.
-import { context, propagation, trace } from '@opentelemetry/api';
+// One provider per process: API and worker in one process (tests) share the first one started; it is shut
+// down (spans flushed) when the last user shuts down.
+//
+// How a span's context reaches the code it covers differs by process ('call' or 'async' propagation):
+// - The worker ('async'): an activity's span must be the parent of the model span and of the log lines of
+//   everything the activity awaits, so the context follows async calls (AsyncLocalStorage).
+// - The API ('call'): a request's trace context is passed explicitly (ctx.state.trace, then withTrace around
+//   the Temporal client call that reads it). AsyncLocalStorage would copy its store onto every promise the
+//   process makes (thousands per turn: Koa, mongoose, Redis, the reply stream): measured, that alone cost
+//   ~2 ms of CPU per turn and showed in the first token (bench/observability.ts). Its context manager only
+//   holds a context for the synchronous call context.with() makes, which is all the client interceptor needs.
+// API and worker in one process: the worker's 'async' wins (the API's explicit passing works with either).
+import { context, propagation, ROOT_CONTEXT, trace, type Context, type ContextManager } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
@@ -30,8 +41,57 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** How the process's active context follows its code (see above). */
+export type ContextPropagation = 'call' | 'async';
+
+/** A request's trace context, handed on explicitly in the API. */
+export type TraceContext = Context;
+
+/**
+ * A context manager whose context.with(ctx, fn) makes ctx active while fn runs synchronously, and nothing
+ * after: no async hook, no cost to the process's promises. What is active after an await is the root.
+ */
+class CallContextManager implements ContextManager {
+  private current: Context = ROOT_CONTEXT;
+
+  active(): Context {
+    return this.current;
+  }
+
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    const previous = this.current;
+    this.current = ctx;
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  bind<T>(ctx: Context, target: T): T {
+    if (typeof target !== 'function') return target;
+    const fn = target as (...args: unknown[]) => unknown;
+    const bound = (...args: unknown[]) => this.with(ctx, () => fn(...args));
+    return bound as T;
+  }
+
+  enable(): this {
+    return this;
+  }
+
+  disable(): this {
+    this.current = ROOT_CONTEXT;
+    return this;
+  }
+}
+
+function contextManagerFor(propagation: ContextPropagation): ContextManager {
+  return propagation === 'async' ? new AsyncLocalStorageContextManager() : new CallContextManager();
+}
+
 interface Active {
   users: number;
+  propagation: ContextPropagation;
   processor: SpanProcessor;
   resource: Resource;
   stop(): Promise<void>;
@@ -42,7 +102,7 @@ let starting: Promise<Active> | undefined;
 
 const OFF: Tracing = { enabled: false, flush: async () => undefined, shutdown: async () => undefined };
 
-async function startProvider(url: string, serviceName: string): Promise<Active> {
+async function startProvider(url: string, serviceName: string, contextPropagation: ContextPropagation): Promise<Active> {
   // Loaded only when tracing is on.
   const [{ NodeTracerProvider }, { BatchSpanProcessor }, { Resource }, { OTLPTraceExporter }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
@@ -53,10 +113,11 @@ async function startProvider(url: string, serviceName: string): Promise<Active> 
   const resource = Resource.default().merge(new Resource({ 'service.name': serviceName }));
   const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
-  // The global tracer provider, AsyncLocalStorage context manager and W3C trace-context propagator.
-  provider.register();
+  // The global tracer provider, context manager and W3C trace-context propagator.
+  provider.register({ contextManager: contextManagerFor(contextPropagation) });
   return {
     users: 0,
+    propagation: contextPropagation,
     processor,
     resource,
     async stop() {
@@ -70,12 +131,13 @@ async function startProvider(url: string, serviceName: string): Promise<Active> 
 
 /**
  * Starts tracing for this process when `settings.url` is set (a no-op handle otherwise). `serviceName`:
- * the process's default (coco-api, coco-worker), unless the settings name one.
+ * the process's default (coco-api, coco-worker), unless the settings name one. `contextPropagation`: what
+ * this user needs (see above); 'async' upgrades a process that started with 'call'.
  */
-export async function startTracing(settings: TracingSettings, serviceName: string): Promise<Tracing> {
+export async function startTracing(settings: TracingSettings, serviceName: string, contextPropagation: ContextPropagation = 'async'): Promise<Tracing> {
   if (!settings.url) return OFF;
   if (!active) {
-    starting ??= startProvider(settings.url, settings.serviceName ?? serviceName);
+    starting ??= startProvider(settings.url, settings.serviceName ?? serviceName, contextPropagation);
     try {
       active = await starting;
     } finally {
@@ -83,6 +145,11 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
     }
   }
   const mine = active;
+  if (contextPropagation === 'async' && mine.propagation === 'call') {
+    context.disable();
+    context.setGlobalContextManager(contextManagerFor('async').enable());
+    mine.propagation = 'async';
+  }
   mine.users++;
   let done = false;
   return {
@@ -96,6 +163,19 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
       await mine.stop();
     },
   };
+}
+
+/** How this process's context follows its code, while it traces. */
+export function tracingPropagation(): ContextPropagation | undefined {
+  return active?.propagation;
+}
+
+/**
+ * Calls fn with `trace` active for its synchronous part: the Temporal client's tracing interceptor reads the
+ * active context when a call starts, so a client call made this way continues the request's trace.
+ */
+export function withTrace<T>(traceContext: TraceContext | undefined, fn: () => T): T {
+  return traceContext ? context.with(traceContext, fn) : fn();
 }
 
 /** Whether this process traces (a provider was started and is not shut down). */

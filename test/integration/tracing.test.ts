@@ -2,17 +2,20 @@
 // to a receiver in this test, which decodes what they send. One trace per turn, parent-linked: the HTTP span,
 // the Temporal update, the workflow (run and update handler), the activity and the model call; the turn's log
 // lines carry its trace id. Without OTEL_EXPORTER_OTLP_ENDPOINT nothing is traced or sent.
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { context, trace } from '@opentelemetry/api';
 import zlib from 'node:zlib';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../../src/infra/logger';
-import { startTracing, tracingEnabled } from '../../src/infra/tracing';
+import { startTracing, tracingEnabled, tracingPropagation } from '../../src/infra/tracing';
 import { workflowIdForSession } from '../../src/shared/chat';
 import { ChatEnv, postStream, readNdjson, responseText, startChatEnv } from '../helpers/chat-env';
 import { tokensOf } from '../helpers/fake-llm';
+import { startWorkerProcess } from '../helpers/worker-process';
 
 jest.setTimeout(120_000);
 
@@ -211,5 +214,73 @@ describe('tracing on', () => {
         `chat-session-${version}`,
       );
     }
+  });
+});
+
+// As deployed: the API and the worker in processes of their own. The API propagates its request's trace
+// explicitly (no AsyncLocalStorage, whose per-promise cost showed in the first token): the chain must hold
+// with nothing carrying the context through the API's awaits.
+describe('tracing on, the worker in its own process', () => {
+  let env: ChatEnv;
+  let worker: ChildProcess | undefined;
+  const sink = lineSink();
+  beforeAll(async () => {
+    env = await startChatEnv('tracing-procs', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, { worker: false, logger: createLogger('info', 'test', sink.stream) });
+    worker = await startWorkerProcess(env.env);
+  }, 90_000);
+  afterAll(async () => {
+    worker?.kill('SIGTERM');
+    await env?.close();
+  });
+
+  it('the API holds no context across awaits, and a turn and its cancel still make one parent-linked trace', async () => {
+    expect(tracingPropagation()).toBe('call');
+    // Only what this test's processes send (the tests above left their spans in the receiver).
+    const from = receiver.spans.length;
+    const received = () => receiver.spans.slice(from);
+    // The API's context manager keeps nothing across an await.
+    const span = trace.getTracer('test').startSpan('probe');
+    const seen = await context.with(trace.setSpan(context.active(), span), async () => {
+      const before = trace.getActiveSpan();
+      await new Promise((r) => setImmediate(r));
+      return { before, after: trace.getActiveSpan() };
+    });
+    span.end();
+    expect(seen.before).toBe(span);
+    expect(seen.after).toBeUndefined();
+
+    env.llm.queue.push({ tokens: tokensOf('answer from the other process') });
+    const lines = await readNdjson(await postStream(env.api, '/chat/_create', { message: 'trace across processes' }));
+    expect(responseText(lines.slice(1))).toBe('answer from the other process');
+    const sessionId: string = lines[0]._id;
+    expect((await env.api.request('POST', `/chat/${sessionId}/_cancel`)).status).toBe(200);
+    const tracing = await startTracing(env.api.server.deps.config.tracing, 'test', 'call');
+    const request = await waitFor('the request span with its model call', () => {
+      void tracing.flush();
+      return received().find((x) => x.name === 'POST /chat/_create' && received().some((y) => y.traceId === x.traceId && y.name === 'chat test-model'));
+    });
+    const cancel = await waitFor('the cancel request span', () => {
+      void tracing.flush();
+      return received().find((x) => x.name === 'POST /chat/:id/_cancel' && received().some((y) => y.traceId === x.traceId && y.name === 'SignalWorkflow:cancel'));
+    });
+    await tracing.shutdown();
+    const spansOf = (traceId: string) => receiver.spans.filter((s) => s.traceId === traceId);
+    const childOf = (parent: ReceivedSpan, name: string) => {
+      const found = spansOf(parent.traceId).filter((s) => s.parentSpanId === parent.spanId && s.name === name);
+      expect(found.map((s) => s.name)).toEqual([name]);
+      return found[0]!;
+    };
+    const update = childOf(request, 'UpdateWithStartWorkflow:sendMessage');
+    expect(update.service).toBe('coco-api');
+    const handle = childOf(update, 'HandleUpdate:sendMessage');
+    expect(handle.service).toBe('coco-worker');
+    const run = childOf(childOf(handle, 'StartActivity:beginReply'), 'RunActivity:beginReply');
+    childOf(run, 'chat test-model');
+    // The cancel's signal continues the cancel request's trace, not the turn's.
+    expect(cancel.traceId).not.toBe(request.traceId);
+    childOf(cancel, 'SignalWorkflow:cancel');
+    // The API's request line carries its request's trace, bound to the request's logger.
+    const requestLine = sink.lines.find((l) => l.msg === 'request' && l.path === '/chat/_create');
+    expect(requestLine).toMatchObject({ trace_id: request.traceId, span_id: request.spanId });
   });
 });

@@ -5,6 +5,7 @@ import { requestCancel } from '../../bus/cancel';
 import type { BusKeys } from '../../bus/keys';
 import type { Messages } from '../../domain/sessions/messages';
 import type { Redis } from '../../infra/redis';
+import type { TraceContext } from '../../infra/tracing';
 import type { ReplyRef } from '../../shared/chat';
 import type { SessionWorkflows } from './workflows';
 
@@ -25,12 +26,12 @@ export class ReplyControl {
    * Cancels the running reply, or the one for messageId (a user message or a reply); a turn queued behind
    * the running one is not touched. Idempotent; fine when nothing runs.
    */
-  async cancel(sessionId: string, messageId?: string): Promise<void> {
+  async cancel(sessionId: string, messageId?: string, trace?: TraceContext): Promise<void> {
     // A message id only ever names a message of this session; a reply still running (not yet saved) is
     // matched by the session's own workflow, which knows only its own turns.
     const replyId = messageId ? await this.messages.replyIdFor(sessionId, messageId) : ((await this.runningReply(sessionId)) ?? undefined);
     if (replyId) await requestCancel(this.redis, this.keys, replyId);
-    await this.workflows.cancel(sessionId, messageId);
+    await this.workflows.cancel(sessionId, messageId, trace);
   }
 
   /** Closes the session: its in-flight reply is cancelled and saved, its workflow completes. */
@@ -41,8 +42,8 @@ export class ReplyControl {
   }
 
   /** Takes back a turn the workflow took: its reply stops (Redis notice first) and is discarded. */
-  async withdraw(ref: ReplyRef): Promise<void> {
+  async withdraw(ref: ReplyRef, trace?: TraceContext): Promise<void> {
     await requestCancel(this.redis, this.keys, ref.replyId);
-    await this.workflows.withdraw({ sessionId: ref.sessionId, replyId: ref.replyId, userMessageId: ref.userMessageId });
+    await this.workflows.withdraw({ sessionId: ref.sessionId, replyId: ref.replyId, userMessageId: ref.userMessageId }, trace);
   }
 }

@@ -12,6 +12,7 @@ import type { Sessions } from '../../domain/sessions/sessions';
 import type { User } from '../../domain/users';
 import type { Logger } from '../../infra/logger';
 import type { Redis } from '../../infra/redis';
+import type { TraceContext } from '../../infra/tracing';
 import { parseDuration, SourceRef, Turn, TurnParams } from '../../shared/chat';
 import { newId } from '../../shared/ids';
 import { BadRequestError, HttpError, ServiceUnavailableError, SocketNotFoundError } from '../errors';
@@ -40,6 +41,8 @@ export interface StartTurn {
   givenSources?: SourceRef[];
   /** The session was created for this turn (`_new`, `_create`, `_ask`). */
   newSession?: boolean;
+  /** The request's trace, continued by the turn's Temporal update (tracing on). */
+  trace?: TraceContext;
 }
 
 export interface TurnDeps {
@@ -132,7 +135,7 @@ export class Turns {
     const keepaliveMs = parseDuration(String(t.assistant.doc.keepalive ?? '30m'), DEFAULT_KEEPALIVE_MS);
     // The turn goes out first: its request is on its way while the message is being written.
     const [sent, saved] = await Promise.allSettled([
-      this.deps.workflows.send(turn, keepaliveMs, t.newSession === true, labelsOf(t)),
+      this.deps.workflows.send(turn, keepaliveMs, t.newSession === true, labelsOf(t), t.trace),
       this.deps.messages.createUserMessage({ id: turn.userMessageId, sessionId: turn.sessionId, assistantId: turn.assistantId, ownerId: turn.ownerId, text: t.text, attachments: t.attachments, replyId }),
       reopened ? this.deps.sessions.setStatus(t.session._id, 'active') : undefined,
       // Following is gap-free from the reply's log, so the attach may land before or after the first chunk.
@@ -153,7 +156,7 @@ export class Turns {
     const undone = await Promise.allSettled([
       done.saved ? this.deps.messages.deleteMessage(turn.userMessageId) : undefined,
       // The workflow took a turn whose message could not be saved: it stops at once and leaves nothing.
-      done.sent ? this.deps.control.withdraw(turn) : undefined,
+      done.sent ? this.deps.control.withdraw(turn, t.trace) : undefined,
       done.reopened && !done.sent ? this.deps.sessions.setStatus(t.session._id, 'closed') : undefined,
       t.wsId ? detachReply(redis, keys, t.wsId, turn.replyId) : undefined,
     ]);

@@ -4,6 +4,7 @@
 // summary and details for the Temporal UI (what the chat is, whose, with which assistant; links to it).
 import { ApplicationFailure, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Temporal } from '../../infra/temporal';
+import { type TraceContext, withTrace } from '../../infra/tracing';
 import { ChatSessionInput, ReplyRef, Turn, workflowIdForSession } from '../../shared/chat';
 import { escapeMarkdown, oneLine } from '../../shared/text';
 import { SESSION_CLOSED } from '../../shared/failures';
@@ -98,7 +99,7 @@ export class SessionWorkflows {
    * Hands the turn to the session's workflow, starting one when none runs (idle-expired, closed, new).
    * Resolves once the workflow has accepted it; 503 when no worker took it within the admission bound.
    */
-  async send(given: Turn, keepaliveMs: number, newSession: boolean, labels: SessionLabels, retried = false): Promise<void> {
+  async send(given: Turn, keepaliveMs: number, newSession: boolean, labels: SessionLabels, trace?: TraceContext, retried = false): Promise<void> {
     // What the workflow's details and step summaries may say of the turn.
     const turn: Turn = { ...given, ui: { text: this.opts.uiText, ...(labels.model && { model: labels.model }) } };
     const input: ChatSessionInput = {
@@ -130,8 +131,9 @@ export class SessionWorkflows {
       // Bounded: the workflow's validator refuses the turn if a worker delivers it after this.
       await this.temporal.connection.withDeadline(turn.sentAt! + this.opts.admissionMs, async () => {
         // Most sends go to a running session: a plain update is a little quicker than update-with-start.
-        if (newSession || !(await this.updateRunning(turn))) {
-          await this.temporal.client.workflow.executeUpdateWithStart(sendMessageUpdate, { args: [turn], startWorkflowOperation });
+        // Each call continues the request's trace (its update span is a child of the HTTP span).
+        if (newSession || !(await this.updateRunning(turn, trace))) {
+          await withTrace(trace, () => this.temporal.client.workflow.executeUpdateWithStart(sendMessageUpdate, { args: [turn], startWorkflowOperation }));
         }
       });
     } catch (err) {
@@ -139,16 +141,16 @@ export class SessionWorkflows {
       // A session that is still closing refuses turns; once its run completes, the next one starts fresh.
       if (!retried && refusedAsClosing(err)) {
         await this.handle(turn.sessionId).result().catch(() => undefined);
-        return this.send(given, keepaliveMs, newSession, labels, true);
+        return this.send(given, keepaliveMs, newSession, labels, trace, true);
       }
       throw err;
     }
   }
 
   /** Sends the turn to the session's running workflow; false when none is running (idle, closed or new). */
-  private async updateRunning(turn: Turn): Promise<boolean> {
+  private async updateRunning(turn: Turn, trace: TraceContext | undefined): Promise<boolean> {
     try {
-      await this.handle(turn.sessionId).executeUpdate(sendMessageUpdate, { args: [turn] });
+      await withTrace(trace, () => this.handle(turn.sessionId).executeUpdate(sendMessageUpdate, { args: [turn] }));
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
@@ -157,8 +159,8 @@ export class SessionWorkflows {
   }
 
   /** The durable half of a cancel (the Redis notice is the fast one). Fine when nothing runs. */
-  async cancel(sessionId: string, messageId?: string): Promise<void> {
-    await this.handle(sessionId).signal(cancelSignal, { messageId }).catch(() => undefined);
+  async cancel(sessionId: string, messageId?: string, trace?: TraceContext): Promise<void> {
+    await withTrace(trace, () => this.handle(sessionId).signal(cancelSignal, { messageId })).catch(() => undefined);
   }
 
   /** Completes the session's workflow once its current turn is over. Fine when none runs. */
@@ -167,7 +169,7 @@ export class SessionWorkflows {
   }
 
   /** Takes back a turn the workflow took: it stops and leaves nothing of it. */
-  async withdraw(ref: ReplyRef): Promise<void> {
-    await this.handle(ref.sessionId).signal(withdrawSignal, ref);
+  async withdraw(ref: ReplyRef, trace?: TraceContext): Promise<void> {
+    await withTrace(trace, () => this.handle(ref.sessionId).signal(withdrawSignal, ref));
   }
 }

@@ -2,7 +2,7 @@
 // query strings or bodies: those may carry tokens and keys.
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
-import type { Logger } from '../../infra/logger';
+import { type Logger, traceFields } from '../../infra/logger';
 import type { AppContext } from '../context';
 
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -12,7 +12,8 @@ export function requestLog(logger: Logger) {
     const given = ctx.get('X-Request-Id');
     const requestId = ID_PATTERN.test(given) ? given : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ request_id: requestId });
+    // The request's trace (when traced): the API hands contexts on explicitly, so its lines bind it.
+    ctx.state.log = logger.child({ request_id: requestId, ...(ctx.state.trace && traceFields(ctx.state.trace)) });
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     try {

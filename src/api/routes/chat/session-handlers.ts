@@ -84,7 +84,7 @@ export function sessionHandlers(chat: Chat, temporal: Pick<Config['temporal'], '
     const session = await sessions.find(ctx.params.id as string);
     if (session && session.owner_id === userOf(ctx).id) {
       const messageId = typeof ctx.query.message_id === 'string' && ctx.query.message_id ? ctx.query.message_id : undefined;
-      await chat.control.cancel(session._id, messageId);
+      await chat.control.cancel(session._id, messageId, ctx.state.trace);
     }
     ctx.body = { acknowledged: true };
   };

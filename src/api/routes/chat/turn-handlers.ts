@@ -33,7 +33,7 @@ export function turnHandlers(chat: Chat) {
     }
     let started;
     try {
-      started = await chat.turns.start({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId, modelQuery, givenSources: overview?.sources, newSession: true });
+      started = await chat.turns.start({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId, modelQuery, givenSources: overview?.sources, newSession: true, trace: ctx.state.trace });
     } catch (err) {
       await chat.sessions.remove(session._id); // nothing half-done remains
       throw err;
@@ -56,7 +56,7 @@ export function turnHandlers(chat: Chat) {
     if (found.status === 'rejected') throw found.reason;
     if (checked.status === 'rejected') throw checked.reason;
     const [session, assistant] = [found.value, checked.value];
-    const { userMessage, replyId } = await chat.turns.start({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId });
+    const { userMessage, replyId } = await chat.turns.start({ user: userOf(ctx), session, assistant, text, attachments: input.attachments, params, wsId, trace: ctx.state.trace });
     const first = [{ _id: userMessage._id, result: 'created', _source: presentMessage(userMessage) }];
     if (mode === 'ws') ctx.body = first;
     else streamReplyAsNdjson(ctx, chat.stream, replyId, { sessionId: session._id, first });

@@ -55,7 +55,7 @@ export function chatCompletions(chat: Chat) {
     const session = existing ?? (await chat.sessions.create(user, text, false));
     let started;
     try {
-      started = await chat.turns.start({ user, session, assistant: checked.value, text, attachments: [], params: TURN_PARAMS, newSession: !existing });
+      started = await chat.turns.start({ user, session, assistant: checked.value, text, attachments: [], params: TURN_PARAMS, newSession: !existing, trace: ctx.state.trace });
     } catch (err) {
       if (!existing) await chat.sessions.remove(session._id); // nothing half-done remains
       throw err;
@@ -69,7 +69,7 @@ export function chatCompletions(chat: Chat) {
     ctx.res.on('close', () => {
       if (ended || ctx.res.writableFinished) return;
       gone.abort();
-      chat.control.cancel(session._id, userMessage._id).catch((err: unknown) => ctx.state.log.error({ err, session_id: session._id }, 'could not cancel the turn of a client that went away'));
+      chat.control.cancel(session._id, userMessage._id, ctx.state.trace).catch((err: unknown) => ctx.state.log.error({ err, session_id: session._id }, 'could not cancel the turn of a client that went away'));
     });
     const meta = completionMeta(replyId, body.model);
     const promptText = body.messages.map((m) => textOf(m.content)).join('\n');
