@@ -10,7 +10,7 @@
 // a bootstrap 95% interval of the p50 difference, the A/A difference of like deployments of this run, and
 // the CPU each process spent per turn. Knobs: BENCH_OBSERVABILITY_ON (both|tracing|tracing-api|
 // tracing-worker|metrics|none), _TURNS, _WARMUP, _GAP_MS, _DEPLOYMENTS, _DUMP (a file for the samples);
-// BENCH_CPU_PROF=<dir> writes a CPU profile of every process.
+// BENCH_CPU_PROF=<dir> writes a CPU profile of every API process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -43,7 +43,7 @@ interface Arm {
 
 /** Starts `script` as its own process; resolves once its output shows `ready` (when given). */
 function spawnProcess(script: string, env: Record<string, string>, ready?: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${env.TEMPORAL_TASK_QUEUE}`] : []), '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF && script === 'src/server.ts' ? ['--cpu-prof', '--cpu-prof-interval=500', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${env.TEMPORAL_TASK_QUEUE}`] : []), '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   if (!ready) {
     child.stdout!.resume();
     child.stderr!.resume();
@@ -224,7 +224,8 @@ export async function observability(log: (line: string) => void = (l) => process
   } finally {
     if (scraper) clearInterval(scraper);
     for (const arm of arms) for (const c of arm.children) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
+    // A CPU profile is written as the process exits, which takes a while for a long one.
+    await new Promise((r) => setTimeout(r, process.env.BENCH_CPU_PROF ? 20_000 : 1000));
     for (const arm of arms) for (const c of arm.children) if (c.exitCode === null) c.kill('SIGKILL');
     receiver.close();
     await llm.close();
