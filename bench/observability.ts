@@ -184,7 +184,7 @@ export async function observability(log: (line: string) => void = (l) => process
       // Warm-up: the first turns start the session's workflow and fill the caches (and let the JIT settle).
       for (let i = 0; i < WARMUP; i++) await firstToken(arm, token, `warm-up ${i}`);
     }
-    // CPU each process spent over the measured turns: a steadier figure than latency for a cost of a few ms.
+    // CPU each process spent over the measured turns, the pauses and the scrapes between them included.
     const cpuBefore = arms.map((arm) => arm.children.map((c) => cpuSeconds(c.pid)));
     for (let i = 0; i < TURNS; i++) {
       // Each deployment takes each place in the round equally often.
